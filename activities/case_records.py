@@ -1,0 +1,234 @@
+"""Activities that write a case's read model: the case row, its tasks and its audit trail.
+
+Every write is idempotent: a task is keyed by workflow, step and round; an audit event by a key the
+workflow makes deterministically. A retried activity finds its row and writes nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+
+from db.models import AuditEvent, Case, Task
+from db.session import transaction
+from workflows.models import CaseRef
+
+
+class AuditEntry(BaseModel):
+    """One audit line as the workflow states it."""
+
+    key: str
+    step: str | None = None
+    round: int | None = None
+    event: str
+    actor: str | None = None
+    actor_role: str | None = None
+    detail: dict[str, Any] = {}
+    at: datetime
+
+
+class RecordCaseInput(BaseModel):
+    """The case as it opens: written once, found again on retry."""
+
+    case: CaseRef
+    kind: str
+    channel: str
+    subject: str
+    status: str
+    opened_at: datetime
+    audit: AuditEntry
+
+
+class EnterStepInput(BaseModel):
+    """A human step opens: its task, the case's current step, an audit line."""
+
+    case: CaseRef
+    task_key: str
+    step: str
+    round: int
+    role: str
+    assignee: str | None
+    title: str
+    status: str
+    opened_at: datetime
+    due_at: datetime | None
+    audit: AuditEntry
+
+
+class CompleteStepInput(BaseModel):
+    """An accepted action closes the step's task."""
+
+    case: CaseRef
+    task_key: str
+    actor: str
+    outcome: str
+    completed_at: datetime
+    audit: list[AuditEntry]
+
+
+class RecordAuditInput(BaseModel):
+    """One audit line on its own."""
+
+    case: CaseRef
+    audit: AuditEntry
+
+
+class BreachInput(BaseModel):
+    """A step passed its time standard: the task turns overdue and the case is flagged."""
+
+    case: CaseRef
+    task_key: str
+    audit: AuditEntry
+
+
+class CloseCaseInput(BaseModel):
+    """The case ends: its final status, the reason or the public response, open tasks cancelled."""
+
+    case: CaseRef
+    status: str
+    closing_reason: str | None = None
+    public_response: str | None = None
+    closed_at: datetime
+    audit: AuditEntry
+
+
+def _audit(session: Session, case: CaseRef, entry: AuditEntry) -> None:
+    exists = session.scalar(select(AuditEvent.id).where(AuditEvent.event_key == entry.key))
+    if exists is not None:
+        return
+    session.add(
+        AuditEvent(
+            event_key=entry.key,
+            workflow_id=case.workflow_id,
+            case_number=case.case_number,
+            step=entry.step,
+            round=entry.round,
+            event=entry.event,
+            actor=entry.actor,
+            actor_role=entry.actor_role,
+            detail=entry.detail,
+            at=entry.at,
+        )
+    )
+
+
+class CaseRecordActivities:
+    """Case, task and audit writes, bound to a session factory by worker.py."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    @activity.defn
+    def record_case(self, inp: RecordCaseInput) -> None:
+        """Write the case row, or fill in the row the API made at intake."""
+        with transaction(self._sessions) as s:
+            row = s.scalar(select(Case).where(Case.case_number == inp.case.case_number))
+            if row is None:
+                s.add(
+                    Case(
+                        case_number=inp.case.case_number,
+                        workflow_id=inp.case.workflow_id,
+                        sop=inp.case.sop,
+                        agency=inp.case.agency,
+                        kind=inp.kind,
+                        channel=inp.channel,
+                        subject=inp.subject,
+                        status=inp.status,
+                        created_at=inp.opened_at,
+                        updated_at=inp.opened_at,
+                    )
+                )
+            _audit(s, inp.case, inp.audit)
+
+    @activity.defn
+    def enter_step(self, inp: EnterStepInput) -> None:
+        """Open the step's task and move the case to the step."""
+        with transaction(self._sessions) as s:
+            task = s.scalar(select(Task).where(Task.task_key == inp.task_key))
+            if task is None:
+                s.add(
+                    Task(
+                        task_key=inp.task_key,
+                        workflow_id=inp.case.workflow_id,
+                        case_number=inp.case.case_number,
+                        sop=inp.case.sop,
+                        agency=inp.case.agency,
+                        step=inp.step,
+                        round=inp.round,
+                        role=inp.role,
+                        assignee=inp.assignee,
+                        title=inp.title,
+                        status="open",
+                        opened_at=inp.opened_at,
+                        due_at=inp.due_at,
+                    )
+                )
+            s.execute(
+                update(Case)
+                .where(Case.case_number == inp.case.case_number)
+                .values(current_step=inp.step, status=inp.status, updated_at=inp.opened_at)
+            )
+            _audit(s, inp.case, inp.audit)
+
+    @activity.defn
+    def complete_step(self, inp: CompleteStepInput) -> None:
+        """Close the step's task with who acted and the outcome."""
+        with transaction(self._sessions) as s:
+            s.execute(
+                update(Task)
+                .where(Task.task_key == inp.task_key, Task.status == "open")
+                .values(
+                    status="done",
+                    completed_at=inp.completed_at,
+                    completed_by=inp.actor,
+                    outcome=inp.outcome,
+                )
+            )
+            for entry in inp.audit:
+                _audit(s, inp.case, entry)
+
+    @activity.defn
+    def record_audit(self, inp: RecordAuditInput) -> None:
+        """Write one audit line (a refused action, a failed notification)."""
+        with transaction(self._sessions) as s:
+            _audit(s, inp.case, inp.audit)
+
+    @activity.defn
+    def record_breach(self, inp: BreachInput) -> None:
+        """Mark the task overdue and the case as having breached an SLA."""
+        with transaction(self._sessions) as s:
+            s.execute(update(Task).where(Task.task_key == inp.task_key).values(overdue=True))
+            s.execute(
+                update(Case)
+                .where(Case.case_number == inp.case.case_number)
+                .values(sla_breached=True, updated_at=inp.audit.at)
+            )
+            _audit(s, inp.case, inp.audit)
+
+    @activity.defn
+    def close_case(self, inp: CloseCaseInput) -> None:
+        """Close the case; any task still open is cancelled so no inbox shows it again."""
+        with transaction(self._sessions) as s:
+            s.execute(
+                update(Case)
+                .where(Case.case_number == inp.case.case_number)
+                .values(
+                    status=inp.status,
+                    current_step=None,
+                    closing_reason=inp.closing_reason,
+                    public_response=inp.public_response,
+                    closed_at=inp.closed_at,
+                    updated_at=inp.closed_at,
+                )
+            )
+            s.execute(
+                update(Task)
+                .where(Task.workflow_id == inp.case.workflow_id, Task.status == "open")
+                .values(status="cancelled", completed_at=inp.closed_at)
+            )
+            _audit(s, inp.case, inp.audit)

@@ -1,0 +1,81 @@
+"""Alur's configuration, read once from the environment (prefix ``ALUR_``) and a ``.env`` file.
+
+Every setting has an embedded default that runs the whole stack on one machine (SQLite under
+``.alur/``, the Temporal dev server on localhost, the dev notifier). Production sets the database URL,
+the Temporal address, Twilio credentials and real secrets. Each setting is documented in README.md.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, computed_field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_JWT_SECRET = "alur-dev-jwt-secret-change-me-in-production-0123456789"
+_DEV_PAYLOAD_KEY = "YWx1ci1kZXYtcGF5bG9hZC1rZXktMzJieXRlcyEhISE="  # base64 of 32 bytes, dev only
+
+
+class Settings(BaseSettings):
+    """All of Alur's settings. ``environment="production"`` refuses the dev secrets."""
+
+    model_config = SettingsConfigDict(env_prefix="ALUR_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".alur")
+    database_url: str = "sqlite:///.alur/alur.db"
+
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "alur"
+    notification_rate_per_second: float = Field(
+        default=1.0,
+        description="Messages per second the notification queue may send (Twilio's long-code rate).",
+    )
+
+    jwt_secret: SecretStr = SecretStr(_DEV_JWT_SECRET)
+    jwt_ttl_minutes: int = 480
+    payload_key: SecretStr = SecretStr(_DEV_PAYLOAD_KEY)
+    """Base64 of the 32-byte AES-256-GCM key that encrypts workflow payloads in Temporal."""
+
+    public_base_url: str = "http://localhost:8000"
+    """The URL Twilio reaches the API at; webhook signatures are checked against it."""
+    temporal_ui_url: str = "http://localhost:8233"
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_sms_from: str | None = None
+    twilio_whatsapp_from: str | None = None
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def use_twilio(self) -> bool:
+        """Twilio sends messages when its credentials are set; otherwise the dev outbox keeps them."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dev_endpoints(self) -> bool:
+        """The dev outbox endpoint exists only outside production."""
+        return self.environment != "production"
+
+    def check_production(self) -> None:
+        """Refuse to run production on the embedded dev secrets."""
+        if self.environment != "production":
+            return
+        if self.jwt_secret.get_secret_value() == _DEV_JWT_SECRET:
+            raise RuntimeError("ALUR_JWT_SECRET must be set in production")
+        if self.payload_key.get_secret_value() == _DEV_PAYLOAD_KEY:
+            raise RuntimeError("ALUR_PAYLOAD_KEY must be set in production")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

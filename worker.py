@@ -1,0 +1,104 @@
+"""Runs Alur's Temporal workers: one for workflows and database activities, one for notifications.
+
+Notifications have their own task queue (``<queue>-notifications``) so its rate limit can match the
+SMS provider's sending rate without slowing the database activities. Tests and the bench build the
+same workers with ``build_workers``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.case_records import CaseRecordActivities
+from activities.dev_outbox import DevOutboxSender
+from activities.notifications import NotificationActivities
+from activities.senders import Sender
+from alur.settings import Settings, get_settings
+from alur.temporal import connect
+from db.session import make_engine, make_session_factory
+from workflows.malang import MalangPengelolaanTIKWorkflow
+
+WORKFLOWS: Sequence[type[Any]] = (MalangPengelolaanTIKWorkflow,)
+
+log = logging.getLogger("alur.worker")
+
+
+def build_sender(settings: Settings) -> Sender:
+    """Twilio when its credentials are set, the dev outbox otherwise."""
+    if settings.use_twilio:
+        from activities.twilio_sender import build_twilio_sender
+
+        return build_twilio_sender(settings)
+    return DevOutboxSender()
+
+
+def build_workers(
+    client: Client,
+    *,
+    task_queue: str,
+    session_factory: sessionmaker[Session],
+    sender: Sender,
+    status_callback: str | None = None,
+    notification_rate: float | None = None,
+    executor: ThreadPoolExecutor | None = None,
+) -> list[Worker]:
+    """The two workers of one deployment, sharing a thread pool for the synchronous activities."""
+    pool = executor or ThreadPoolExecutor(max_workers=16)
+    records = CaseRecordActivities(session_factory)
+    notify = NotificationActivities(sender, session_factory, status_callback)
+    main = Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(WORKFLOWS),
+        activities=[
+            records.record_case,
+            records.enter_step,
+            records.complete_step,
+            records.record_audit,
+            records.record_breach,
+            records.close_case,
+        ],
+        activity_executor=pool,
+    )
+    notifications = Worker(
+        client,
+        task_queue=f"{task_queue}-notifications",
+        activities=[notify.notify_citizen, notify.notify_officers],
+        activity_executor=pool,
+        max_task_queue_activities_per_second=notification_rate,
+    )
+    return [main, notifications]
+
+
+async def main() -> None:
+    """Connect, build the workers from settings and run until interrupted."""
+    settings = get_settings()
+    settings.check_production()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    client = await connect(settings)
+    sessions = make_session_factory(make_engine(settings.database_url))
+    workers = build_workers(
+        client,
+        task_queue=settings.task_queue,
+        session_factory=sessions,
+        sender=build_sender(settings),
+        status_callback=f"{settings.public_base_url}/webhooks/twilio/status",
+        notification_rate=settings.notification_rate_per_second,
+    )
+    log.info("worker polling %s and %s-notifications", settings.task_queue, settings.task_queue)
+    await asyncio.gather(*(w.run() for w in workers))
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass

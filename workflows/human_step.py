@@ -1,0 +1,318 @@
+"""The human step: the one building block every SOP workflow uses for a step an officer performs.
+
+A step opens a task (with the SOP's time standard as its deadline), then takes the actions that
+signals put in the workflow's inbox, in the order they arrived. Each action is checked (right step,
+right role, right agency, the named assignee, the step's own rule); a refused action is written to the
+audit trail with its reason, never dropped. When the time standard passes, the breach is recorded,
+the task turns overdue, the actor's superior is notified, and the step keeps waiting: a citizen's case
+is never dropped because an officer was late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.case_records import (
+        AuditEntry,
+        BreachInput,
+        CaseRecordActivities,
+        CompleteStepInput,
+        EnterStepInput,
+        RecordAuditInput,
+    )
+    from activities.notifications import NotificationActivities, NotifyOfficersInput
+    from alur.temporal import SA_SLA_BREACHED, SA_STATUS, SA_STEP
+    from sop.models import Sop, SopStep
+    from workflows import policies
+    from workflows.models import CaseRef, OfficerAction, OpenTask
+
+A = TypeVar("A", bound=OfficerAction)
+
+Check = Callable[[Any], str | None]
+"""A step's own rule: returns the reason to refuse an action, or None to accept it."""
+
+
+def notification_queue() -> str:
+    """The notification task queue that pairs with this workflow's own queue."""
+    return f"{workflow.info().task_queue}-notifications"
+
+
+@dataclass
+class InboxItem:
+    """An action waiting for the step it names."""
+
+    step: str
+    action: OfficerAction
+
+
+class HumanSteps:
+    """A workflow's human steps: its inbox of officer actions, the open task, the audit keys."""
+
+    def __init__(self, sop: Sop, case: CaseRef) -> None:
+        self.sop = sop
+        self.case = case
+        self.inbox: list[InboxItem] = []
+        self.seen: set[str] = set()
+        self.task: OpenTask | None = None
+        self.sla_breached = False
+        self._seq = 0
+
+    # --- called from signal handlers: no I/O, only queue ------------------------------------
+    def offer(self, step: str, action: OfficerAction) -> None:
+        """Queue an action for the step it names; a repeated action id (a retried request) is
+        ignored, so one click acts once."""
+        if action.action_id in self.seen:
+            return
+        self.seen.add(action.action_id)
+        self.inbox.append(InboxItem(step, action))
+
+    # --- the step itself ----------------------------------------------------------------------
+    async def perform(
+        self,
+        code: str,
+        action_type: type[A],
+        *,
+        status: str,
+        title: str,
+        round: int = 1,
+        assignee: str | None = None,
+        check: Check | None = None,
+    ) -> A:
+        """Open the step's task, wait for an acceptable action, close the task and return it."""
+        step = self.sop.step(code)
+        opened = workflow.now()
+        due = opened + step.waktu if step.waktu is not None else None
+        task_key = f"{self.case.workflow_id}/{code}/{round}"
+        self.task = OpenTask(
+            step=code,
+            round=round,
+            role=step.pelaksana,
+            assignee=assignee,
+            opened_at=opened,
+            due_at=due,
+            overdue=False,
+        )
+        workflow.upsert_search_attributes([SA_STEP.value_set(code), SA_STATUS.value_set(status)])
+        workflow.set_current_details(f"Menunggu {code} oleh {step.pelaksana}: {title}")
+        await workflow.execute_activity_method(
+            CaseRecordActivities.enter_step,
+            EnterStepInput(
+                case=self.case,
+                task_key=task_key,
+                step=code,
+                round=round,
+                role=step.pelaksana,
+                assignee=assignee,
+                title=title,
+                status=status,
+                opened_at=opened,
+                due_at=due,
+                audit=self.entry(code, round, "langkah_dimulai", detail={"penerima": assignee}),
+            ),
+            start_to_close_timeout=policies.DB_START_TO_CLOSE,
+            retry_policy=policies.DB_RETRY,
+            summary=f"buka tugas {code}",
+        )
+        while True:
+            timeout = None
+            if due is not None and not self.task.overdue:
+                timeout = max(due - workflow.now(), policies.MIN_TIMER)
+            try:
+                await workflow.wait_condition(lambda: bool(self.inbox), timeout=timeout)
+            except TimeoutError:
+                await self._breach(step, round, task_key, due)
+                continue
+            item = self.inbox.pop(0)
+            reason = self._refusal(step, item, action_type, assignee, check)
+            if reason is not None:
+                await self.audit(
+                    item.step,
+                    round,
+                    "aksi_ditolak",
+                    actor=item.action.actor.username,
+                    actor_role=item.action.actor.role,
+                    detail={"alasan": reason, "langkah_berjalan": code},
+                )
+                continue
+            done = workflow.now()
+            outcome = str(item.action.audit_detail().get("keputusan", "selesai"))
+            await workflow.execute_activity_method(
+                CaseRecordActivities.complete_step,
+                CompleteStepInput(
+                    case=self.case,
+                    task_key=task_key,
+                    actor=item.action.actor.username,
+                    outcome=outcome,
+                    completed_at=done,
+                    audit=[
+                        self.entry(
+                            code,
+                            round,
+                            "aksi_diterima",
+                            actor=item.action.actor.username,
+                            actor_role=item.action.actor.role,
+                            detail=item.action.audit_detail(),
+                        ),
+                        self.entry(
+                            code,
+                            round,
+                            "langkah_selesai",
+                            actor=item.action.actor.username,
+                            actor_role=item.action.actor.role,
+                            detail={
+                                "durasi_detik": (done - opened).total_seconds(),
+                                "tepat_waktu": due is None or done <= due,
+                            },
+                        ),
+                    ],
+                ),
+                start_to_close_timeout=policies.DB_START_TO_CLOSE,
+                retry_policy=policies.DB_RETRY,
+                summary=f"tutup tugas {code}",
+            )
+            self.task = None
+            action = item.action
+            if not isinstance(action, action_type):  # _refusal already refused other types
+                continue
+            return action
+
+    def _refusal(
+        self,
+        step: SopStep,
+        item: InboxItem,
+        action_type: type[OfficerAction],
+        assignee: str | None,
+        check: Check | None,
+    ) -> str | None:
+        actor = item.action.actor
+        if item.step != step.kode or not isinstance(item.action, action_type):
+            return f"Kasus sedang di langkah {step.kode}, bukan {item.step}"
+        if actor.agency != self.case.agency:
+            return "Pejabat bukan dari instansi pemilik kasus"
+        if actor.role != step.pelaksana:
+            return f"Langkah {step.kode} dilakukan oleh peran {step.pelaksana}, bukan {actor.role}"
+        if assignee is not None and actor.username != assignee:
+            return f"Tugas ini ditujukan kepada {assignee}"
+        return check(item.action) if check is not None else None
+
+    async def _breach(self, step: SopStep, round: int, task_key: str, due: datetime | None) -> None:
+        """Record the breach, flag the case and notify the actor's superior; then keep waiting."""
+        if self.task is not None:
+            self.task.overdue = True
+        self.sla_breached = True
+        workflow.upsert_search_attributes([SA_SLA_BREACHED.value_set(True)])
+        await workflow.execute_activity_method(
+            CaseRecordActivities.record_breach,
+            BreachInput(
+                case=self.case,
+                task_key=task_key,
+                audit=self.entry(
+                    step.kode,
+                    round,
+                    "sla_terlampaui",
+                    detail={
+                        "batas_waktu": due.isoformat() if due else None,
+                        "mutu_baku": step.waktu_teks,
+                        "pelaksana": step.pelaksana,
+                    },
+                ),
+            ),
+            start_to_close_timeout=policies.DB_START_TO_CLOSE,
+            retry_policy=policies.DB_RETRY,
+            summary=f"SLA {step.kode} terlampaui",
+        )
+        superior = self.sop.role(step.pelaksana).atasan
+        if superior is None:
+            return
+        result = await workflow.execute_activity_method(
+            NotificationActivities.notify_officers,
+            NotifyOfficersInput(
+                case=self.case,
+                key=f"{task_key}/eskalasi",
+                step=step.kode,
+                purpose="eskalasi",
+                role=superior,
+                body=(
+                    f"[Alur] Kasus {self.case.case_number}: langkah {step.kode} melewati mutu baku "
+                    f"{step.waktu_teks}. Mohon ditindaklanjuti oleh {step.pelaksana}."
+                ),
+            ),
+            task_queue=notification_queue(),
+            start_to_close_timeout=policies.NOTIFY_START_TO_CLOSE,
+            schedule_to_close_timeout=policies.NOTIFY_SCHEDULE_TO_CLOSE,
+            retry_policy=policies.NOTIFY_RETRY,
+            summary=f"eskalasi {step.kode} ke {superior}",
+        )
+        await self.audit(
+            step.kode,
+            round,
+            "eskalasi",
+            detail={"kepada_peran": superior, "terkirim": result.sent, "catatan": result.skipped},
+        )
+
+    async def refuse_leftovers(self) -> None:
+        """At the end of a case, every action still queued is recorded as refused."""
+        while self.inbox:
+            item = self.inbox.pop(0)
+            await self.audit(
+                item.step,
+                None,
+                "aksi_ditolak",
+                actor=item.action.actor.username,
+                actor_role=item.action.actor.role,
+                detail={"alasan": "Kasus sudah selesai"},
+            )
+
+    # --- audit helpers ------------------------------------------------------------------------
+    def entry(
+        self,
+        step: str | None,
+        round: int | None,
+        event: str,
+        *,
+        actor: str | None = None,
+        actor_role: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditEntry:
+        """An audit line with a key unique to this run and position, so retries write it once."""
+        self._seq += 1
+        return AuditEntry(
+            key=f"{self.case.workflow_id}/{workflow.info().run_id}/{self._seq}",
+            step=step,
+            round=round,
+            event=event,
+            actor=actor,
+            actor_role=actor_role,
+            detail=detail or {},
+            at=workflow.now(),
+        )
+
+    async def audit(
+        self,
+        step: str | None,
+        round: int | None,
+        event: str,
+        *,
+        actor: str | None = None,
+        actor_role: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Write one audit line now."""
+        await workflow.execute_activity_method(
+            CaseRecordActivities.record_audit,
+            RecordAuditInput(
+                case=self.case,
+                audit=self.entry(
+                    step, round, event, actor=actor, actor_role=actor_role, detail=detail
+                ),
+            ),
+            start_to_close_timeout=policies.DB_START_TO_CLOSE,
+            retry_policy=policies.DB_RETRY,
+            summary=event,
+        )
