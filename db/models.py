@@ -7,8 +7,9 @@ row an activity writes has a unique key derived from the workflow id, step and r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,6 +49,8 @@ class Case(Base):
     kind: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    """What the citizen wrote: officers read it here; the public view never shows it."""
     status: Mapped[str] = mapped_column(String(40), index=True)
     current_step: Mapped[str | None] = mapped_column(String(64))
     sla_breached: Mapped[bool] = mapped_column(default=False)
@@ -154,3 +157,26 @@ class Notification(Base):
     __table_args__ = (
         UniqueConstraint("notification_key", "attempt", name="uq_notifications_key_attempt"),
     )
+
+
+class PopulationRecord(Base):
+    """The local copy of the population register (SIAK), loaded from a CSV export.
+
+    Registration checks a NIK against it; only the outcome of a check and what an account needs are
+    kept elsewhere (UU 27/2022), never a copy of the record.
+    """
+
+    __tablename__ = "population_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    no_kk: Mapped[str | None] = mapped_column(String(16))
+    nama: Mapped[str] = mapped_column(String(200))
+    tempat_lahir: Mapped[str] = mapped_column(String(100))
+    tanggal_lahir: Mapped[date]
+    jenis_kelamin: Mapped[str] = mapped_column(String(1))
+    alamat: Mapped[str] = mapped_column(String(300))
+    kelurahan: Mapped[str] = mapped_column(String(100))
+    kecamatan: Mapped[str] = mapped_column(String(100))
+    kode_wilayah: Mapped[str] = mapped_column(String(6), index=True)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)

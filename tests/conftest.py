@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -79,3 +80,56 @@ async def workers(
     ws = build_workers(ts_env.client, task_queue=queue, session_factory=sessions, sender=sender)
     async with ws[0], ws[1]:
         yield RunningWorkers(ts_env.client, queue, sender)
+
+
+@pytest.fixture
+def demo_officers(sessions: sessionmaker[Session]) -> list[str]:
+    """The demo officers of every SOP, password ``alur-demo-2026``."""
+    from alur.seed import seed_officers
+    from db.session import transaction
+
+    with transaction(sessions) as s:
+        return [o.username for o in seed_officers(s)]
+
+
+@pytest.fixture
+async def api(
+    workers: RunningWorkers, sessions: sessionmaker[Session], demo_officers: list[str]
+) -> AsyncIterator[ApiClient]:
+    """The real API app over the test database and a real worker on the time-skipping server."""
+    import httpx
+
+    from alur.settings import Settings
+    from api.main import create_app
+
+    settings = Settings(
+        environment="test",
+        task_queue=workers.task_queue,
+        payload_key=TEST_PAYLOAD_KEY,  # type: ignore[arg-type]
+        public_base_url="http://testserver",
+    )
+    app = create_app(settings, sessions=sessions, temporal=workers.client)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield ApiClient(http, workers)
+
+
+class ApiClient:
+    """An HTTP client of the app with a login helper."""
+
+    def __init__(self, http: Any, workers: RunningWorkers) -> None:
+        self.http = http
+        self.workers = workers
+        self._tokens: dict[str, str] = {}
+
+    async def token(self, username: str, password: str = "alur-demo-2026") -> str:
+        if username not in self._tokens:
+            r = await self.http.post(
+                "/auth/login", data={"username": username, "password": password}
+            )
+            assert r.status_code == 200, r.text
+            self._tokens[username] = r.json()["access_token"]
+        return self._tokens[username]
+
+    async def as_officer(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self.token(username)}"}

@@ -1,23 +1,28 @@
-"""Helpers for driving a Malang case in tests: the demo officers and a step-by-step driver."""
+"""Helpers for driving a Malang case in tests: the officers, a step-by-step driver, and readers of
+the database read model (case row, tasks, audit trail, notification log)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowHandle
 
+from db.models import AuditEvent, Case, Notification, Task
 from workflows.malang import MalangPengelolaanTIKWorkflow, workflow_id_for
 from workflows.malang_models import (
     Disposisi,
     DrafTanggapan,
     HasilLaporan,
-    Kanal,
     JenisLaporan,
+    Kanal,
     LaporanMasuk,
-    PengajuanDraf,
     Penerimaan,
+    PengajuanDraf,
     Penyampaian,
     Perintah,
     Telaah,
@@ -30,13 +35,34 @@ KABAG = Actor(username="malang.kabag", role="kabag", agency=AGENCY)
 KASUBAG = Actor(username="malang.kasubag", role="kasubag", agency=AGENCY)
 STAF = Actor(username="malang.staf", role="pelaksana", agency=AGENCY)
 STAF_LAIN = Actor(username="malang.staf2", role="pelaksana", agency=AGENCY)
+SEKDA = Actor(username="malang.sekda", role="sekda", agency=AGENCY)
 KABAG_TRENGGALEK = Actor(username="trenggalek.kabid", role="kabag", agency="trenggalek-diskominfo")
 
+STEPS = (
+    "penerimaan",
+    "disposisi",
+    "perintah",
+    "draf_tanggapan",
+    "pengajuan_draf",
+    "telaah",
+    "penyampaian",
+)
+"""The SOP's seven steps in order."""
+
+DRAFT = "Lampu akan diperbaiki besok."
+
 Handle = WorkflowHandle[MalangPengelolaanTIKWorkflow, HasilLaporan]
+W = MalangPengelolaanTIKWorkflow
+T = TypeVar("T")
 
 
 def aid() -> str:
     return uuid.uuid4().hex
+
+
+def case_number() -> str:
+    """A fresh case number: workflow ids are shared by every test on the session's server."""
+    return f"MLG-{uuid.uuid4().hex[:10].upper()}"
 
 
 def laporan(case_number: str, *, ada_kontak: bool = False, **kw: Any) -> LaporanMasuk:
@@ -53,63 +79,164 @@ def laporan(case_number: str, *, ada_kontak: bool = False, **kw: Any) -> Laporan
 
 async def start(client: Client, queue: str, inp: LaporanMasuk) -> Handle:
     return await client.start_workflow(
-        MalangPengelolaanTIKWorkflow.run,
-        inp,
-        id=workflow_id_for(inp.case_number),
-        task_queue=queue,
+        W.run, inp, id=workflow_id_for(inp.case_number), task_queue=queue
     )
+
+
+async def poll(
+    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], what: str, tries: int = 400
+) -> T:
+    """Call ``probe`` until ``done`` holds (real time, about 10 s at most)."""
+    last: T | None = None
+    for _ in range(tries):
+        last = await probe()
+        if done(last):
+            return last
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"{what} never happened; last seen {last!r}")
 
 
 async def wait_step(handle: Handle, step: str | None, *, round: int | None = None) -> CaseStatus:
-    """Poll the status query until the case waits on ``step`` (real time, bounded)."""
-    last: CaseStatus | None = None
-    for _ in range(400):
-        last = await handle.query(MalangPengelolaanTIKWorkflow.status)
-        if last.current_step == step and (round is None or last.round == round):
-            return last
-        await asyncio.sleep(0.025)
-    raise AssertionError(f"case never reached {step}; last status {last}")
-
-
-async def forward(handle: Handle) -> None:
-    await handle.signal(
-        MalangPengelolaanTIKWorkflow.penerimaan,
-        Penerimaan(action_id=aid(), actor=TIK, keputusan="teruskan"),
+    """Poll the status query until the case waits on ``step`` (in ``round`` if given)."""
+    return await poll(
+        lambda: handle.query(W.status),
+        lambda s: s.current_step == step and (round is None or s.round == round),
+        f"case reaching {step} (round {round})",
     )
 
 
-async def dispose(handle: Handle) -> None:
-    await handle.signal(
-        MalangPengelolaanTIKWorkflow.disposisi,
-        Disposisi(action_id=aid(), actor=KABAG, kasubag=KASUBAG.username, instruksi="Tindak lanjuti"),
+async def wait_overdue(handle: Handle) -> CaseStatus:
+    """Poll the status query until the open task is marked overdue."""
+    return await poll(
+        lambda: handle.query(W.status),
+        lambda s: s.sla_breached and s.task is not None and s.task.overdue,
+        "SLA breach",
     )
 
 
-async def order(handle: Handle) -> None:
+# --- one function per step's action --------------------------------------------------------------
+async def forward(handle: Handle, *, actor: Actor = TIK, action_id: str | None = None) -> None:
     await handle.signal(
-        MalangPengelolaanTIKWorkflow.perintah,
-        Perintah(action_id=aid(), actor=KASUBAG, pelaksana=STAF.username, instruksi="Siapkan bahan"),
+        W.penerimaan, Penerimaan(action_id=action_id or aid(), actor=actor, keputusan="teruskan")
     )
 
 
-async def draft(handle: Handle, text: str = "Lampu akan diperbaiki besok.") -> None:
+async def close_at_intake(handle: Handle, keputusan: str, alasan: str, **kw: Any) -> None:
     await handle.signal(
-        MalangPengelolaanTIKWorkflow.draf_tanggapan,
-        DrafTanggapan(action_id=aid(), actor=STAF, draf=text),
-    )
-    await handle.signal(
-        MalangPengelolaanTIKWorkflow.pengajuan_draf, PengajuanDraf(action_id=aid(), actor=STAF)
+        W.penerimaan,
+        Penerimaan(action_id=aid(), actor=TIK, keputusan=keputusan, alasan=alasan, **kw),
     )
 
 
-async def review(handle: Handle, *, approve: bool, notes: str | None = None) -> None:
+async def dispose(handle: Handle, *, actor: Actor = KABAG) -> None:
     await handle.signal(
-        MalangPengelolaanTIKWorkflow.telaah,
-        Telaah(action_id=aid(), actor=KASUBAG, setuju=approve, catatan=notes),
+        W.disposisi,
+        Disposisi(action_id=aid(), actor=actor, kasubag=KASUBAG.username, instruksi="Tindak lanjuti"),
     )
+
+
+async def order(handle: Handle, *, actor: Actor = KASUBAG) -> None:
+    await handle.signal(
+        W.perintah,
+        Perintah(action_id=aid(), actor=actor, pelaksana=STAF.username, instruksi="Siapkan bahan"),
+    )
+
+
+async def write_draft(handle: Handle, text: str = DRAFT, *, actor: Actor = STAF) -> None:
+    await handle.signal(W.draf_tanggapan, DrafTanggapan(action_id=aid(), actor=actor, draf=text))
+
+
+async def submit_draft(handle: Handle, *, actor: Actor = STAF) -> None:
+    await handle.signal(W.pengajuan_draf, PengajuanDraf(action_id=aid(), actor=actor))
+
+
+async def draft(handle: Handle, text: str = DRAFT) -> None:
+    """Steps 4 and 5 at once: write the draft and submit it."""
+    await write_draft(handle, text)
+    await submit_draft(handle)
+
+
+async def review(
+    handle: Handle, *, approve: bool, notes: str | None = None, actor: Actor = KASUBAG
+) -> None:
+    await handle.signal(
+        W.telaah, Telaah(action_id=aid(), actor=actor, setuju=approve, catatan=notes)
+    )
+
+
+async def approve(handle: Handle) -> None:
+    await review(handle, approve=True)
 
 
 async def deliver(handle: Handle) -> None:
-    await handle.signal(
-        MalangPengelolaanTIKWorkflow.penyampaian, Penyampaian(action_id=aid(), actor=TIK)
-    )
+    await handle.signal(W.penyampaian, Penyampaian(action_id=aid(), actor=TIK))
+
+
+ACT: dict[str, Callable[[Handle], Awaitable[None]]] = {
+    "penerimaan": forward,
+    "disposisi": dispose,
+    "perintah": order,
+    "draf_tanggapan": write_draft,
+    "pengajuan_draf": submit_draft,
+    "telaah": approve,
+    "penyampaian": deliver,
+}
+"""The accepted action of each step on the straight path."""
+
+
+async def drive_to(handle: Handle, step: str) -> CaseStatus:
+    """Take the case along the straight path until it waits on ``step``."""
+    for s in STEPS[: STEPS.index(step)]:
+        await wait_step(handle, s)
+        await ACT[s](handle)
+    return await wait_step(handle, step)
+
+
+async def finish_from(handle: Handle, step: str) -> HasilLaporan:
+    """Act on ``step`` and every later step of the straight path; return the case's result."""
+    for s in STEPS[STEPS.index(step) :]:
+        await wait_step(handle, s)
+        await ACT[s](handle)
+    return await handle.result()
+
+
+# --- the read model ------------------------------------------------------------------------------
+def case_row(sessions: sessionmaker[Session], number: str) -> Case:
+    with sessions() as s:
+        return s.scalars(select(Case).where(Case.case_number == number)).one()
+
+
+def tasks(sessions: sessionmaker[Session], number: str) -> list[Task]:
+    with sessions() as s:
+        q = select(Task).where(Task.case_number == number).order_by(Task.id)
+        return list(s.scalars(q))
+
+
+def audit(sessions: sessionmaker[Session], number: str, *events: str) -> list[AuditEvent]:
+    """The case's audit trail in order, only ``events`` if given."""
+    with sessions() as s:
+        q = select(AuditEvent).where(AuditEvent.case_number == number)
+        if events:
+            q = q.where(AuditEvent.event.in_(events))
+        return list(s.scalars(q.order_by(AuditEvent.id)))
+
+
+def notifications(sessions: sessionmaker[Session], number: str) -> list[Notification]:
+    with sessions() as s:
+        q = select(Notification).where(Notification.case_number == number)
+        return list(s.scalars(q.order_by(Notification.id)))
+
+
+async def wait_audit(sessions: sessionmaker[Session], number: str, event: str) -> list[AuditEvent]:
+    """Poll the audit trail until it holds ``event``."""
+
+    async def probe() -> list[AuditEvent]:
+        return audit(sessions, number, event)
+
+    return await poll(probe, bool, f"audit event {event}")
+
+
+def steps_of(events: Sequence[AuditEvent], event: str) -> list[str | None]:
+    """The step of each ``event`` line, in order."""
+    return [e.step for e in events if e.event == event]
+

@@ -75,7 +75,7 @@ class HasilLaporan(BaseModel):
     alasan_penutupan: str | None = None
 
 
-class Penerimaan(OfficerAction):
+class PenerimaanData(BaseModel):
     """Step 1, penerimaan: Pengelola TIK records the item and forwards it, or closes it."""
 
     keputusan: KeputusanPenerimaan
@@ -83,7 +83,7 @@ class Penerimaan(OfficerAction):
     duplikat_dari: str | None = Field(default=None, max_length=40)
 
     @model_validator(mode="after")
-    def _reason_for_closing(self) -> Penerimaan:
+    def _reason_for_closing(self) -> PenerimaanData:
         if self.keputusan != KeputusanPenerimaan.teruskan and not (self.alasan or "").strip():
             raise ValueError("alasan wajib diisi untuk menutup laporan duplikat atau spam")
         if self.keputusan == KeputusanPenerimaan.duplikat and not self.duplikat_dari:
@@ -91,44 +91,74 @@ class Penerimaan(OfficerAction):
         return self
 
 
-class Disposisi(OfficerAction):
+class DisposisiData(BaseModel):
     """Step 2, disposisi: the Kabag forwards the item to a Kasubag with an instruction."""
 
     kasubag: str = Field(min_length=1, max_length=64)
     instruksi: str = Field(min_length=1, max_length=2000)
 
 
-class Perintah(OfficerAction):
+class PerintahData(BaseModel):
     """Step 3, perintah: the Kasubag orders a staff member (pelaksana) to prepare the response."""
 
     pelaksana: str = Field(min_length=1, max_length=64)
     instruksi: str = Field(min_length=1, max_length=2000)
 
 
-class DrafTanggapan(OfficerAction):
+class DrafTanggapanData(BaseModel):
     """Step 4, draf_tanggapan: the staff's draft response (and its supporting material)."""
 
     draf: str = Field(min_length=1, max_length=10000)
     materi_pendukung: str | None = Field(default=None, max_length=4000)
 
 
-class PengajuanDraf(OfficerAction):
+class PengajuanDrafData(BaseModel):
     """Step 5, pengajuan_draf: the staff submits the draft to the Kasubag for review."""
 
     catatan: str | None = Field(default=None, max_length=2000)
 
 
-class Telaah(OfficerAction):
+class TelaahData(BaseModel):
     """Step 6, telaah: the Kasubag approves the draft or sends it back with notes."""
 
     setuju: bool
     catatan: str | None = Field(default=None, max_length=4000)
 
     @model_validator(mode="after")
-    def _notes_when_sent_back(self) -> Telaah:
+    def _notes_when_sent_back(self) -> TelaahData:
         if not self.setuju and not (self.catatan or "").strip():
             raise ValueError("catatan wajib diisi bila draf dikembalikan untuk revisi")
         return self
+
+
+class PenyampaianData(BaseModel):
+    """Step 7, penyampaian: Pengelola TIK delivers the approved response to the citizen."""
+
+    catatan: str | None = Field(default=None, max_length=2000)
+
+
+class Penerimaan(PenerimaanData, OfficerAction):
+    """The penerimaan signal: the request's fields and who sent it."""
+
+
+class Disposisi(DisposisiData, OfficerAction):
+    """The disposisi signal."""
+
+
+class Perintah(PerintahData, OfficerAction):
+    """The perintah signal."""
+
+
+class DrafTanggapan(DrafTanggapanData, OfficerAction):
+    """The draf_tanggapan signal."""
+
+
+class PengajuanDraf(PengajuanDrafData, OfficerAction):
+    """The pengajuan_draf signal."""
+
+
+class Telaah(TelaahData, OfficerAction):
+    """The telaah signal; its audit line names the verdict."""
 
     def audit_detail(self) -> dict[str, object]:
         detail = super().audit_detail()
@@ -136,10 +166,8 @@ class Telaah(OfficerAction):
         return detail
 
 
-class Penyampaian(OfficerAction):
-    """Step 7, penyampaian: Pengelola TIK delivers the approved response to the citizen."""
-
-    catatan: str | None = Field(default=None, max_length=2000)
+class Penyampaian(PenyampaianData, OfficerAction):
+    """The penyampaian signal."""
 
 
 ACTIONS: dict[str, type[OfficerAction]] = {

@@ -1,0 +1,118 @@
+"""Demo data for ``make run``: an officer for every role of every SOP's agency, and a sample of the
+population register (SIAK) loaded from its CSV export. Running it again adds only what is missing.
+
+Never run in production: the demo officers share one published password.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from alur.security import hash_password
+from db.models import Officer, PopulationRecord
+from db.session import transaction
+from sop.catalogue import CATALOGUE
+
+DEMO_PASSWORD = "alur-demo-2026"
+SAMPLE_REGISTER = Path(__file__).resolve().parent.parent / "db" / "seed_data"
+CITIZEN_ROLES = frozenset({"masyarakat", "warga", "warga_kota", "warga_luar_kota", "pengguna"})
+
+
+@dataclass(frozen=True)
+class DemoOfficer:
+    """A demo login, as ``make run`` prints it."""
+
+    username: str
+    role: str
+    agency: str
+
+
+def demo_officers() -> list[tuple[DemoOfficer, str, str]]:
+    """(officer, full name, unit) for each officer role of each SOP; usernames ``<city>.<role>``."""
+    out = []
+    for sop in CATALOGUE.values():
+        city = sop.agensi.split("-")[0]
+        for n, role in enumerate(sop.peran, start=1):
+            if role.kode in CITIZEN_ROLES:
+                continue
+            officer = DemoOfficer(f"{city}.{role.kode}", role.kode, sop.agensi)
+            out.append((officer, f"{role.nama} (demo {n})", sop.identitas.instansi))
+    return out
+
+
+def seed_officers(session: Session, password: str = DEMO_PASSWORD) -> list[DemoOfficer]:
+    """Add the demo officers that are missing; returns every demo officer."""
+    existing = set(session.scalars(select(Officer.username)))
+    hashed = hash_password(password)
+    result = []
+    for i, (officer, name, unit) in enumerate(demo_officers(), start=1):
+        result.append(officer)
+        if officer.username in existing:
+            continue
+        session.add(
+            Officer(
+                username=officer.username,
+                full_name=name,
+                password_hash=hashed,
+                agency=officer.agency,
+                unit=unit,
+                role=officer.role,
+                phone=f"+628120000{i:04d}",
+            )
+        )
+    return result
+
+
+def load_register_csv(session: Session, path: Path) -> int:
+    """Load a SIAK CSV export (header: nik, no_kk, nama, tempat_lahir, tanggal_lahir (ISO),
+    jenis_kelamin (L/P), alamat, kelurahan, kecamatan, kode_wilayah); returns rows added."""
+    known = set(session.scalars(select(PopulationRecord.nik)))
+    added = 0
+    with path.open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["nik"] in known:
+                continue
+            session.add(
+                PopulationRecord(
+                    nik=row["nik"],
+                    no_kk=row.get("no_kk") or None,
+                    nama=row["nama"],
+                    tempat_lahir=row["tempat_lahir"],
+                    tanggal_lahir=date.fromisoformat(row["tanggal_lahir"]),
+                    jenis_kelamin=row["jenis_kelamin"],
+                    alamat=row["alamat"],
+                    kelurahan=row["kelurahan"],
+                    kecamatan=row["kecamatan"],
+                    kode_wilayah=row["kode_wilayah"],
+                )
+            )
+            known.add(row["nik"])
+            added += 1
+    return added
+
+
+def seed(factory: sessionmaker[Session]) -> tuple[list[DemoOfficer], int]:
+    """Seed everything in one transaction."""
+    with transaction(factory) as session:
+        officers = seed_officers(session)
+        added = sum(
+            load_register_csv(session, p) for p in sorted(SAMPLE_REGISTER.glob("penduduk_*.csv"))
+        )
+    return officers, added
+
+
+if __name__ == "__main__":
+    from alur.settings import get_settings
+    from db.session import make_engine, make_session_factory
+
+    settings = get_settings()
+    if settings.environment == "production":
+        raise SystemExit("refusing to seed demo officers in production")
+    officers, added = seed(make_session_factory(make_engine(settings.database_url)))
+    print(f"{len(officers)} demo officers, {added} register rows added")  # noqa: T201

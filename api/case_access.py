@@ -1,0 +1,77 @@
+"""Checks the API makes before it signals a workflow, so a wrong action is a clear 4xx and never
+reaches history: the case exists, belongs to the officer's agency, waits on this step, for this role
+(and this officer when the task is assigned)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from db.models import Case, Officer
+from workflows.models import CaseStatus
+
+
+def load_case(session: Session, case_number: str, *, sop: str) -> Case:
+    """The case of this SOP with this number, or a 404."""
+    case = session.scalar(select(Case).where(Case.case_number == case_number, Case.sop == sop))
+    if case is None:
+        raise NotFound(f"Kasus {case_number} tidak ditemukan", code="case_not_found")
+    return case
+
+
+def require_agency(case: Case, officer: Officer) -> None:
+    """An officer acts only on their own government's cases."""
+    if case.agency != officer.agency:
+        raise Forbidden("Kasus ini milik instansi lain", code="wrong_agency")
+
+
+async def live_status(client: Client, case: Case, query: str = "status") -> CaseStatus:
+    """The workflow's own answer to where the case is (Temporal is the source of truth)."""
+    handle: WorkflowHandle[object, object] = client.get_workflow_handle(case.workflow_id)
+    try:
+        return await handle.query(query, result_type=CaseStatus)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"Kasus {case.case_number} tidak ditemukan", code="case_not_found") from err
+        raise
+
+
+def require_step(status: CaseStatus, step: str, officer: Officer) -> None:
+    """409 when the case is not at ``step``; 403 when the officer may not act on it."""
+    if status.task is None:
+        if status.status in ("selesai", "ditutup"):
+            raise Conflict(f"Kasus sudah {status.status}", code="case_closed")
+        raise Conflict("Kasus sedang diproses, coba lagi sebentar lagi", code="case_busy")
+    if status.task.step != step:
+        raise Conflict(
+            f"Kasus sedang di langkah {status.task.step}, bukan {step}",
+            code="wrong_step",
+            detail={"langkah_sekarang": status.task.step},
+        )
+    if officer.role != status.task.role:
+        raise Forbidden(
+            f"Langkah {step} dilakukan oleh peran {status.task.role}, bukan {officer.role}",
+            code="wrong_role",
+        )
+    if status.task.assignee is not None and status.task.assignee != officer.username:
+        raise Forbidden(f"Tugas ini ditujukan kepada {status.task.assignee}", code="not_assignee")
+
+
+def require_officer(session: Session, *, username: str, role: str, agency: str, field: str) -> None:
+    """A named officer (the Kasubag of a disposisi, the pelaksana of an order) must exist, be active
+    and hold the role in the agency."""
+    found = session.scalar(
+        select(Officer.id).where(
+            Officer.username == username,
+            Officer.role == role,
+            Officer.agency == agency,
+            Officer.active.is_(True),
+        )
+    )
+    if found is None:
+        raise Unprocessable(
+            f"{field}: {username} bukan {role} aktif di instansi ini", code="unknown_officer"
+        )

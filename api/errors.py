@@ -1,0 +1,112 @@
+"""Alur's domain errors and the one handler that renders them.
+
+Every error a client can cause has a stable ``code`` (for programs) and a ``message`` in Indonesian
+(for the person at the frontend), in the body ``{"error": {"code", "message", "detail"}}``. Request
+validation errors use the same body with code ``invalid_request``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class AlurError(Exception):
+    """A failure the client can act on."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, detail: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.detail = detail
+
+
+class NotAuthenticated(AlurError):
+    status, code = 401, "not_authenticated"
+
+
+class Forbidden(AlurError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(AlurError):
+    status, code = 404, "not_found"
+
+
+class Conflict(AlurError):
+    status, code = 409, "conflict"
+
+
+class Unprocessable(AlurError):
+    status, code = 422, "invalid_request"
+
+
+class Unavailable(AlurError):
+    status, code = 503, "unavailable"
+
+
+class ErrorBody(BaseModel):
+    """The error's code, message and optional detail."""
+
+    code: str
+    message: str
+    detail: Any = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error response's body."""
+
+    error: ErrorBody
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: the error body for each status it can answer."""
+    return {s: {"model": ErrorResponse} for s in statuses}
+
+
+def _body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "detail": detail}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render AlurError, validation errors and HTTP errors in the one body shape."""
+
+    async def on_alur(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AlurError)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(
+            _body(exc.code, exc.message, exc.detail), status_code=exc.status, headers=headers
+        )
+
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        problems = [
+            {
+                "lokasi": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "pesan": str(err.get("msg", "")).removeprefix("Value error, "),
+            }
+            for err in exc.errors()
+        ]
+        first = problems[0] if problems else {"lokasi": "", "pesan": "permintaan tidak valid"}
+        message = f"Data tidak valid: {first['lokasi']}: {first['pesan']}".replace(": : ", ": ")
+        return JSONResponse(_body("invalid_request", message, problems), status_code=422)
+
+    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(
+            _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    app.add_exception_handler(AlurError, on_alur)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)

@@ -1,0 +1,66 @@
+"""An officer's task inbox: the open tasks of their role in their agency, with the SLA deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import or_, select
+
+from api.deps import CurrentOfficer, SessionDep
+from api.errors import responses
+from db.base import utcnow
+from db.models import Task
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+class TaskRead(BaseModel):
+    """One open task: what to do, on which case, by when, and whether it is already late."""
+
+    case_number: str
+    sop: str
+    step: str
+    round: int
+    role: str
+    assignee: str | None
+    title: str
+    opened_at: datetime
+    due_at: datetime | None
+    overdue: bool
+
+
+def to_read(task: Task, now: datetime) -> TaskRead:
+    """A task row as the inbox shows it: overdue once the deadline has passed, even if the
+    workflow's timer has not fired yet."""
+    late = task.overdue or (task.due_at is not None and task.due_at < now)
+    return TaskRead(
+        case_number=task.case_number,
+        sop=task.sop,
+        step=task.step,
+        round=task.round,
+        role=task.role,
+        assignee=task.assignee,
+        title=task.title,
+        opened_at=task.opened_at,
+        due_at=task.due_at,
+        overdue=late,
+    )
+
+
+@router.get("", response_model=list[TaskRead], responses=responses(401))
+def my_tasks(officer: CurrentOfficer, session: SessionDep) -> list[TaskRead]:
+    """My open tasks: my role in my agency, unassigned or assigned to me, oldest deadline first."""
+    rows = session.scalars(
+        select(Task)
+        .where(
+            Task.agency == officer.agency,
+            Task.role == officer.role,
+            Task.status == "open",
+            or_(Task.assignee.is_(None), Task.assignee == officer.username),
+        )
+        .order_by(Task.due_at, Task.id)
+    ).all()
+    now = utcnow()
+    return [to_read(t, now) for t in rows]

@@ -1,0 +1,295 @@
+"""The data layer on SQLite and PostgreSQL: migrations, constraints, UTC times, and the case-record
+activities' idempotency (a retried activity writes nothing twice)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.testing import ActivityEnvironment
+
+from activities.case_records import (
+    AuditEntry,
+    BreachInput,
+    CaseRecordActivities,
+    CloseCaseInput,
+    CompleteStepInput,
+    EnterStepInput,
+    RecordCaseInput,
+)
+from alur.seed import load_register_csv, seed_officers
+from alur.security import verify_password
+from db.migrate import downgrade, upgrade
+from db.models import AuditEvent, Case, Officer, PopulationRecord, Task
+from db.session import make_engine, make_session_factory, transaction
+from tests.db_backends import database
+from workflows.models import CaseRef
+
+TABLES = {
+    "officers",
+    "cases",
+    "case_contacts",
+    "tasks",
+    "audit_events",
+    "notifications",
+    "population_records",
+}
+T0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+CASE = CaseRef(
+    workflow_id="malang-MLG-DB-1",
+    case_number="MLG-DB-1",
+    sop="malang-pengelolaan-tik",
+    agency="malang-bagpem",
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with database(request.param, tmp_path) as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def db_engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(db_engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(db_engine)
+
+
+def _entry(key: str, event: str, at: datetime = T0) -> AuditEntry:
+    return AuditEntry(key=key, step="disposisi", round=1, event=event, at=at)
+
+
+def test_migrations_create_every_table_and_downgrade_removes_them(db_url: str) -> None:
+    eng = make_engine(db_url)
+    assert TABLES <= set(inspect(eng).get_table_names())
+    eng.dispose()
+    downgrade(db_url)
+    eng = make_engine(db_url)
+    assert not TABLES & set(inspect(eng).get_table_names())
+    eng.dispose()
+    upgrade(db_url)
+
+
+def test_case_number_is_unique(factory: sessionmaker[Session]) -> None:
+    def case() -> Case:
+        return Case(
+            case_number="MLG-X",
+            workflow_id="w-x",
+            sop="s",
+            agency="a",
+            kind="saran",
+            channel="website",
+            subject="s",
+            status="diterima",
+        )
+
+    with transaction(factory) as s:
+        s.add(case())
+    with pytest.raises(IntegrityError), transaction(factory) as s:
+        s.add(_dup(case()))
+
+
+def _dup(c: Case) -> Case:
+    return Case(
+        case_number=c.case_number,
+        workflow_id="w-other",
+        sop=c.sop,
+        agency=c.agency,
+        kind=c.kind,
+        channel=c.channel,
+        subject=c.subject,
+        status=c.status,
+    )
+
+
+def test_times_come_back_timezone_aware_utc(factory: sessionmaker[Session]) -> None:
+    wib = datetime(2026, 11, 21, 15, 0, tzinfo=UTC).astimezone(
+        __import__("zoneinfo").ZoneInfo("Asia/Jakarta")
+    )
+    with transaction(factory) as s:
+        s.add(
+            AuditEvent(
+                event_key="k-tz",
+                workflow_id="w",
+                case_number="c",
+                event="e",
+                at=wib,
+                detail={"x": 1},
+            )
+        )
+    with factory() as s:
+        at = s.scalar(select(AuditEvent.at).where(AuditEvent.event_key == "k-tz"))
+    assert at == datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+    assert at is not None and at.utcoffset() == timedelta(0)
+
+
+def test_naive_datetimes_are_refused(factory: sessionmaker[Session]) -> None:
+    with pytest.raises(Exception, match="naive"), transaction(factory) as s:
+        s.add(
+            AuditEvent(
+                event_key="k-naive",
+                workflow_id="w",
+                case_number="c",
+                event="e",
+                at=datetime(2026, 1, 1),
+                detail={},
+            )
+        )
+        s.flush()
+
+
+def test_seeding_twice_adds_nothing_and_passwords_verify(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as s:
+        first = seed_officers(s)
+    with transaction(factory) as s:
+        seed_officers(s)
+    with factory() as s:
+        assert s.scalar(select(func.count(Officer.id))) == len(first)
+        kabag = s.scalar(select(Officer).where(Officer.username == "malang.kabag"))
+    assert kabag is not None and kabag.agency == "malang-bagpem"
+    assert verify_password(kabag.password_hash, "alur-demo-2026")
+    assert not verify_password(kabag.password_hash, "salah")
+
+
+def test_register_csv_loads_once(factory: sessionmaker[Session]) -> None:
+    path = Path(__file__).resolve().parent.parent / "db/seed_data/penduduk_probolinggo_sample.csv"
+    with transaction(factory) as s:
+        added = load_register_csv(s, path)
+    with transaction(factory) as s:
+        again = load_register_csv(s, path)
+    assert added >= 10 and again == 0
+    with factory() as s:
+        codes = set(s.scalars(select(PopulationRecord.kode_wilayah)))
+    assert all(c.startswith("3574") for c in codes)
+
+
+def test_case_record_activities_write_once_when_retried(factory: sessionmaker[Session]) -> None:
+    acts = CaseRecordActivities(factory)
+    env = ActivityEnvironment()
+    opened = RecordCaseInput(
+        case=CASE,
+        kind="pengaduan",
+        channel="website",
+        subject="Lampu",
+        status="diterima",
+        opened_at=T0,
+        audit=_entry("a1", "kasus_dibuka"),
+    )
+    enter = EnterStepInput(
+        case=CASE,
+        task_key="malang-MLG-DB-1/disposisi/1",
+        step="disposisi",
+        round=1,
+        role="kabag",
+        assignee=None,
+        title="Disposisi",
+        status="diproses",
+        opened_at=T0,
+        due_at=T0 + timedelta(minutes=15),
+        audit=_entry("a2", "langkah_dimulai"),
+    )
+    breach = BreachInput(
+        case=CASE,
+        task_key=enter.task_key,
+        audit=_entry("a3", "sla_terlampaui", T0 + timedelta(minutes=15)),
+    )
+    done = CompleteStepInput(
+        case=CASE,
+        task_key=enter.task_key,
+        actor="malang.kabag",
+        outcome="selesai",
+        completed_at=T0 + timedelta(minutes=20),
+        audit=[_entry("a4", "aksi_diterima"), _entry("a5", "langkah_selesai")],
+    )
+    close = CloseCaseInput(
+        case=CASE,
+        status="selesai",
+        public_response="Sudah diperbaiki",
+        closed_at=T0 + timedelta(hours=1),
+        audit=_entry("a6", "kasus_selesai"),
+    )
+    for _ in range(2):  # the second pass is a retry of every activity
+        env.run(acts.record_case, opened)
+        env.run(acts.enter_step, enter)
+        env.run(acts.record_breach, breach)
+        env.run(acts.complete_step, done)
+        env.run(acts.close_case, close)
+    with factory() as s:
+        assert s.scalar(select(func.count(Case.id))) == 1
+        tasks = s.scalars(select(Task)).all()
+        events = s.scalars(select(AuditEvent.event).order_by(AuditEvent.id)).all()
+        case = s.scalar(select(Case))
+    assert len(tasks) == 1
+    assert (tasks[0].status, tasks[0].overdue, tasks[0].completed_by) == (
+        "done",
+        True,
+        "malang.kabag",
+    )
+    assert events == [
+        "kasus_dibuka",
+        "langkah_dimulai",
+        "sla_terlampaui",
+        "aksi_diterima",
+        "langkah_selesai",
+        "kasus_selesai",
+    ]
+    assert case is not None and case.sla_breached and case.status == "selesai"
+    assert case.public_response == "Sudah diperbaiki" and case.current_step is None
+
+
+def test_closing_a_case_cancels_its_open_tasks(factory: sessionmaker[Session]) -> None:
+    acts = CaseRecordActivities(factory)
+    env = ActivityEnvironment()
+    env.run(
+        acts.record_case,
+        RecordCaseInput(
+            case=CASE,
+            kind="saran",
+            channel="website",
+            subject="x",
+            status="diterima",
+            opened_at=T0,
+            audit=_entry("b1", "kasus_dibuka"),
+        ),
+    )
+    env.run(
+        acts.enter_step,
+        EnterStepInput(
+            case=CASE,
+            task_key="t/penerimaan/1",
+            step="penerimaan",
+            round=1,
+            role="pengelola_tik",
+            assignee=None,
+            title="Terima",
+            status="diterima",
+            opened_at=T0,
+            due_at=None,
+            audit=_entry("b2", "langkah_dimulai"),
+        ),
+    )
+    env.run(
+        acts.close_case,
+        CloseCaseInput(
+            case=CASE,
+            status="ditutup",
+            closing_reason="Spam",
+            closed_at=T0,
+            audit=_entry("b3", "kasus_ditutup"),
+        ),
+    )
+    with factory() as s:
+        task = s.scalar(select(Task))
+    assert task is not None and task.status == "cancelled"
