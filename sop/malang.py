@@ -1,12 +1,13 @@
 """Kota Malang, SOP no. 15 "Pengelolaan Teknologi Informasi" (Bagian Pemerintahan, Setda).
 
-Transcribed from ``sources/malang_pengelolaan_tik.txt``. In English: the section receives complaints
-(pengaduan), suggestions (saran) and information requests (permintaan informasi) from the public, the
-Kabag dispositions each to a Kasubag, who orders staff to draft a response, reviews it (any number of
-revise rounds) and the ICT officer delivers it. Every step's time standard is 15 minutes.
+Transcribed from ``sources/malang_pengelolaan_tik.txt``. In English: the section receives
+complaints (pengaduan), suggestions (saran) and information requests (permintaan informasi) from the
+public, the Kabag dispositions each to a Kasubag, who orders staff to draft a response, reviews it
+(any number of revise rounds) and the ICT officer delivers it. Every step's time standard is 15
+minutes.
 
-The document's actor columns lost their tick marks in extraction; the actors below are the reading that
-fits each step's text (see SOPS.md §2).
+The document's actor columns lost their tick marks in extraction; the actors below are the reading
+that fits each step's text (see SOPS.md §2).
 """
 
 from datetime import timedelta
@@ -40,8 +41,8 @@ MALANG = Sop(
         kualifikasi_pelaksana=(
             "Sarjana Teknik (Teknik Informatika, Teknik Komputer, Teknik Elektronika)",
             "Memiliki kemampuan dalam mengoperasikan komputer dalam jaringan dan website",
-            "Memiliki kemampuan dalam mengidentifikasi permasalahan jaringan website, dan peralatan "
-            "pendukungnya",
+            "Memiliki kemampuan dalam mengidentifikasi permasalahan jaringan website, dan "
+            "peralatan pendukungnya",
             "Memiliki kemampuan dalam penulisan artikel dan penyampaian informasi melalui website",
             "Memiliki kemampuan bekerja tepat waktu",
         ),
@@ -70,10 +71,10 @@ MALANG = Sop(
             nomor=1,
             kode="penerimaan",
             kegiatan=(
-                "a. Bagian Pemerintahan menerima pengaduan/saran/permintaan informasi dari pengguna "
-                "layanan (masyarakat) melalui website, media sosial, dan sambat online b. Menelusuri "
-                "informasi baru dari kemendagri RI mengenai Administrasi Pemerintahan, Otonomi "
-                "Daerah, Administrasi Kecamatan dan Kelurahan."
+                "a. Bagian Pemerintahan menerima pengaduan/saran/permintaan informasi dari "
+                "pengguna layanan (masyarakat) melalui website, media sosial, dan sambat online "
+                "b. Menelusuri informasi baru dari kemendagri RI mengenai Administrasi "
+                "Pemerintahan, Otonomi Daerah, Administrasi Kecamatan dan Kelurahan."
             ),
             kegiatan_en=(
                 "Receive complaints, suggestions and information requests from the public through "
@@ -97,7 +98,9 @@ MALANG = Sop(
                 "Kepala Bagian menerima informasi dari Pengelola TIK dan mendisposisikan kepada "
                 "Kasubag terkait untuk menindaklanjuti sesuai dengan peraturan yang berlaku."
             ),
-            kegiatan_en="The Kabag receives the item and dispositions it to the responsible Kasubag",
+            kegiatan_en=(
+                "The Kabag receives the item and dispositions it to the responsible Kasubag"
+            ),
             pelaksana="kabag",
             kelengkapan=("Disposisi",),
             waktu=_15_MENIT,

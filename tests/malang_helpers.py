@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowHandle
 
-from db.models import AuditEvent, Case, Notification, Task
+from db.models import AuditEvent, Case, CaseContact, Notification, Officer, Task
+from db.session import transaction
 from workflows.malang import MalangPengelolaanTIKWorkflow, workflow_id_for
 from workflows.malang_models import (
     Disposisi,
@@ -131,7 +132,9 @@ async def close_at_intake(handle: Handle, keputusan: str, alasan: str, **kw: Any
 async def dispose(handle: Handle, *, actor: Actor = KABAG) -> None:
     await handle.signal(
         W.disposisi,
-        Disposisi(action_id=aid(), actor=actor, kasubag=KASUBAG.username, instruksi="Tindak lanjuti"),
+        Disposisi(
+            action_id=aid(), actor=actor, kasubag=KASUBAG.username, instruksi="Tindak lanjuti"
+        ),
     )
 
 
@@ -200,7 +203,46 @@ async def finish_from(handle: Handle, step: str) -> HasilLaporan:
     return await handle.result()
 
 
-# --- the read model ------------------------------------------------------------------------------
+# --- the database: seeding and the read model ----------------------------------------------------
+def add_officers(sessions: sessionmaker[Session], phones: dict[str, str]) -> None:
+    """The Malang officers with a phone each (``phones``: role → number), and a kabag of another
+    agency who must never be escalated to."""
+    people = [TIK, STAF, KASUBAG, KABAG, SEKDA, KABAG_TRENGGALEK]
+    with transaction(sessions) as s:
+        for n, actor in enumerate(people, start=1):
+            s.add(
+                Officer(
+                    username=actor.username,
+                    full_name=f"Pejabat {n}",
+                    password_hash="not-a-real-hash",
+                    agency=actor.agency,
+                    unit="Bagian Pemerintahan",
+                    role=actor.role,
+                    phone=phones[actor.role] if actor.agency == AGENCY else "+6281200000099",
+                )
+            )
+
+
+def add_contact(
+    sessions: sessionmaker[Session], number: str, phone: str, reply_channel: str = "sms"
+) -> None:
+    """The case row and the citizen's contact, as the API writes them at intake."""
+    with transaction(sessions) as s:
+        case = Case(
+            case_number=number,
+            workflow_id=workflow_id_for(number),
+            sop="malang-pengelolaan-tik",
+            agency=AGENCY,
+            kind="pengaduan",
+            channel="sambat_online",
+            subject="Lampu jalan mati",
+            status="diterima",
+        )
+        s.add(case)
+        s.flush()
+        s.add(CaseContact(case_id=case.id, name="Warga", phone=phone, reply_channel=reply_channel))
+
+
 def case_row(sessions: sessionmaker[Session], number: str) -> Case:
     with sessions() as s:
         return s.scalars(select(Case).where(Case.case_number == number)).one()
@@ -239,4 +281,3 @@ async def wait_audit(sessions: sessionmaker[Session], number: str, event: str) -
 def steps_of(events: Sequence[AuditEvent], event: str) -> list[str | None]:
     """The step of each ``event`` line, in order."""
     return [e.step for e in events if e.event == event]
-

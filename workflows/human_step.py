@@ -2,10 +2,11 @@
 
 A step opens a task (with the SOP's time standard as its deadline), then takes the actions that
 signals put in the workflow's inbox, in the order they arrived. Each action is checked (right step,
-right role, right agency, the named assignee, the step's own rule); a refused action is written to the
-audit trail with its reason, never dropped. When the time standard passes, the breach is recorded,
-the task turns overdue, the actor's superior is notified, and the step keeps waiting: a citizen's case
-is never dropped because an officer was late.
+right role, right agency, the named assignee, the step's own rule); a refused action is written to
+the audit trail with its reason, never dropped. When the time standard passes, the breach is
+recorded, the task turns overdue, the actor's superior is notified, and the step keeps waiting: a
+citizen's case is never dropped because an officer was late (nor because the escalation message
+could not be sent).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import (
@@ -230,25 +232,37 @@ class HumanSteps:
         superior = self.sop.role(step.pelaksana).atasan
         if superior is None:
             return
-        result = await workflow.execute_activity_method(
-            NotificationActivities.notify_officers,
-            NotifyOfficersInput(
-                case=self.case,
-                key=f"{task_key}/eskalasi",
-                step=step.kode,
-                purpose="eskalasi",
-                role=superior,
-                body=(
-                    f"[Alur] Kasus {self.case.case_number}: langkah {step.kode} melewati mutu baku "
-                    f"{step.waktu_teks}. Mohon ditindaklanjuti oleh {step.pelaksana}."
+        try:
+            result = await workflow.execute_activity_method(
+                NotificationActivities.notify_officers,
+                NotifyOfficersInput(
+                    case=self.case,
+                    key=f"{task_key}/eskalasi",
+                    step=step.kode,
+                    purpose="eskalasi",
+                    role=superior,
+                    body=(
+                        f"[Alur] Kasus {self.case.case_number}: langkah {step.kode} melewati "
+                        f"mutu baku {step.waktu_teks}. Mohon ditindaklanjuti oleh "
+                        f"{step.pelaksana}."
+                    ),
                 ),
-            ),
-            task_queue=notification_queue(),
-            start_to_close_timeout=policies.NOTIFY_START_TO_CLOSE,
-            schedule_to_close_timeout=policies.NOTIFY_SCHEDULE_TO_CLOSE,
-            retry_policy=policies.NOTIFY_RETRY,
-            summary=f"eskalasi {step.kode} ke {superior}",
-        )
+                task_queue=notification_queue(),
+                start_to_close_timeout=policies.NOTIFY_START_TO_CLOSE,
+                schedule_to_close_timeout=policies.NOTIFY_SCHEDULE_TO_CLOSE,
+                retry_policy=policies.NOTIFY_RETRY,
+                summary=f"eskalasi {step.kode} ke {superior}",
+            )
+        except ActivityError as err:
+            # The SMS provider stayed down past the notification's time bound: the breach is
+            # already recorded and the task overdue, so the case goes on and the trail says why.
+            await self.audit(
+                step.kode,
+                round,
+                "eskalasi",
+                detail={"kepada_peran": superior, "terkirim": 0, "catatan": f"gagal: {err.cause}"},
+            )
+            return
         await self.audit(
             step.kode,
             round,

@@ -17,7 +17,11 @@ from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, select
 from temporalio.client import Client
-from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from alur.masking import mask_name, mask_phone
@@ -229,10 +233,10 @@ async def _start(client: Client, task_queue: str, body: LaporanCreate, number: s
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         search_attributes=TypedSearchAttributes(
             [
-                SA_SOP.value_set(MALANG.kode),
-                SA_CASE_NUMBER.value_set(number),
-                SA_AGENCY.value_set(MALANG.agensi),
-                SA_STATUS.value_set("diterima"),
+                SearchAttributePair(SA_SOP, MALANG.kode),
+                SearchAttributePair(SA_CASE_NUMBER, number),
+                SearchAttributePair(SA_AGENCY, MALANG.agensi),
+                SearchAttributePair(SA_STATUS, "diterima"),
             ]
         ),
         static_summary=f"{body.jenis.value} via {body.kanal.value}: {number}",

@@ -1,0 +1,1 @@
+"""Alur's benchmarks: run ``python -m bench.throughput`` (``make bench``)."""
