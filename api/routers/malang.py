@@ -335,7 +335,7 @@ def _action_route(step: str, model: type[BaseModel], check: Checker | None) -> C
             nomor_kasus=case.case_number,
             langkah=step,
             action_id=action_id,
-            pesan=f"{MALANG.step(step).kegiatan_en}: diterima",
+            pesan=f"Aksi {step} diterima; kasus berlanjut ke langkah berikutnya",
         )
 
     act.__name__ = step
