@@ -95,12 +95,16 @@ def main() -> None:
     procs.append(("temporal", temporal))
 
     def stop(*_: object) -> None:
+        # API and worker first, while the server is still up to end their long polls cleanly;
+        # then the server, which saves its state to the SQLite file.
         for name, proc in reversed(procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT if name != "temporal" else signal.SIGTERM)
-        for _name, proc in reversed(procs):
-            try:
-                proc.wait(timeout=20)
+            if proc.poll() is None and name != "temporal":
+                proc.send_signal(signal.SIGINT)
+        for name, proc in reversed(procs):
+            if name == "temporal" and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+            try:  # a worker's last long poll may not end by itself: it loses nothing if cut
+                proc.wait(timeout=20 if name == "temporal" else 5)
             except subprocess.TimeoutExpired:
                 proc.kill()
         print("\nAlur stopped.")  # noqa: T201

@@ -6,14 +6,15 @@ their own database and Temporal client.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from alur.security import read_token
@@ -30,10 +31,38 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """A session per request; routes that write commit it themselves."""
+    """A session per request, for plain ``def`` routes (FastAPI runs them in its thread pool);
+    routes that write commit it themselves."""
     with request.app.state.sessions() as session:
         yield session
+
+
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    """The session factory, for ``async`` routes that also wait on Temporal: they run their
+    database work through ``run_db`` so no connection is held (and no event loop blocked) while
+    a workflow answers."""
+    factory: sessionmaker[Session] = request.app.state.sessions
+    return factory
+
+
+async def run_db(
+    sessions: sessionmaker[Session],
+    fn: Callable[Concatenate[Session, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run ``fn(session, ...)`` in a short session on the thread pool and return its result."""
+
+    def work() -> T:
+        with sessions() as session:
+            return fn(session, *args, **kwargs)
+
+    return await run_in_threadpool(work)
 
 
 def get_temporal(request: Request) -> Client:
@@ -45,13 +74,16 @@ def get_temporal(request: Request) -> Client:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
+SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 TemporalClientDep = Annotated[Client, Depends(get_temporal)]
 
 
 def get_current_officer(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+    sessions: SessionsDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> Officer:
-    """The officer whose token came with the request; 401 without a valid one."""
+    """The officer whose token came with the request; 401 without a valid one. A plain ``def``
+    with its own short session: FastAPI runs it in the thread pool and no connection stays
+    checked out for the rest of the request."""
     if not token:
         raise NotAuthenticated("Silakan masuk (login) terlebih dahulu")
     try:
@@ -62,7 +94,8 @@ def get_current_officer(
         raise NotAuthenticated("Token tidak valid") from err
     if claims.get("typ") != "officer":
         raise NotAuthenticated("Token ini bukan token pejabat")
-    officer = session.scalar(select(Officer).where(Officer.username == claims["sub"]))
+    with sessions() as session:
+        officer = session.scalar(select(Officer).where(Officer.username == claims["sub"]))
     if officer is None or not officer.active:
         raise NotAuthenticated("Akun tidak aktif")
     return officer

@@ -7,7 +7,6 @@ given their paths and never downloads anything.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -17,15 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import (
-    Client,
-    WorkflowExecutionStatus,
-    Interceptor,
-    OutboundInterceptor,
-    StartWorkflowInput,
-    WorkflowHandle,
-)
-from temporalio.service import RPCError
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from activities.dev_outbox import DevOutboxSender
@@ -58,9 +49,10 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server, shared by the whole session."""
+    """A time-skipping test server of the test's own: time is global to a server, so a case another
+    test left waiting (its worker gone) would hold time still when this test skips it."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_path(),
         data_converter=data_converter(TEST_PAYLOAD_KEY),
@@ -68,57 +60,6 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     await register_search_attributes(env.client, "default")
     yield env
     await env.shutdown()
-
-
-class _StartedWorkflows(Interceptor):
-    """Remembers every workflow a test starts, so the fixture can end those still running: on the
-    shared time-skipping server a case left waiting would hold time still for the next test."""
-
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-
-    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
-        ids = self.ids
-
-        class _Record(OutboundInterceptor):
-            async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
-                ids.append(input.id)
-                return await super().start_workflow(input)
-
-        return _Record(next)
-
-
-async def _terminate_running(client: Client, ids: list[str]) -> None:
-    """End each case a test left running, once it has no activity in flight: the time-skipping
-    server never skips time past an activity whose worker is gone, even after termination."""
-    for wid in dict.fromkeys(ids):
-        handle = client.get_workflow_handle(wid)
-        for _ in range(250):
-            desc = await handle.describe()
-            if desc.status != WorkflowExecutionStatus.RUNNING:
-                break
-            if await _activities_settled(handle):
-                try:
-                    await handle.terminate("test finished")
-                except RPCError:
-                    pass  # completed in between
-                break
-            await asyncio.sleep(0.02)
-
-
-async def _activities_settled(handle: WorkflowHandle[Any, Any]) -> bool:
-    """True when every activity the history scheduled has finished (the test server does not
-    report pending activities in describe)."""
-    scheduled = closed = 0
-    async for event in handle.fetch_history_events():
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            scheduled += 1
-        elif any(
-            event.HasField(f"activity_task_{kind}_event_attributes")
-            for kind in ("completed", "failed", "timed_out", "canceled")
-        ):
-            closed += 1
-    return scheduled == closed
 
 
 class RunningWorkers:
@@ -137,12 +78,10 @@ async def workers(
     """Alur's real workers (real activities, SQLite read model, dev outbox) on the test server."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     sender = DevOutboxSender()
-    started = _StartedWorkflows()
-    client = Client(**{**ts_env.client.config(), "interceptors": [started]})
+    client = ts_env.client
     ws = build_workers(client, task_queue=queue, session_factory=sessions, sender=sender)
     async with ws[0], ws[1]:
         yield RunningWorkers(client, queue, sender)
-        await _terminate_running(client, started.ids)
 
 
 @pytest.fixture

@@ -4,13 +4,16 @@ the database read model (case row, tasks, audit trail, notification log)."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
 
 from db.models import AuditEvent, Case, CaseContact, Notification, Officer, Task
 from db.session import transaction
@@ -85,11 +88,12 @@ async def start(client: Client, queue: str, inp: LaporanMasuk) -> Handle:
 
 
 async def poll(
-    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], what: str, tries: int = 400
+    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], what: str, seconds: float = 15
 ) -> T:
-    """Call ``probe`` until ``done`` holds (real time, about 10 s at most)."""
+    """Call ``probe`` until ``done`` holds (real time, ``seconds`` at most)."""
+    deadline = time.monotonic() + seconds
     last: T | None = None
-    for _ in range(tries):
+    while time.monotonic() < deadline:
         last = await probe()
         if done(last):
             return last
@@ -97,22 +101,35 @@ async def poll(
     raise AssertionError(f"{what} never happened; last seen {last!r}")
 
 
+async def status(handle: Handle) -> CaseStatus | None:
+    """The status query, or None when it cannot answer now: a query that races a
+    continue-as-new may go unanswered on the test server, so it is bounded and retried."""
+    try:
+        return await handle.query(W.status, rpc_timeout=timedelta(seconds=2))
+    except RPCError:
+        return None
+
+
 async def wait_step(handle: Handle, step: str | None, *, round: int | None = None) -> CaseStatus:
     """Poll the status query until the case waits on ``step`` (in ``round`` if given)."""
-    return await poll(
-        lambda: handle.query(W.status),
-        lambda s: s.current_step == step and (round is None or s.round == round),
+    found = await poll(
+        lambda: status(handle),
+        lambda s: s is not None and s.current_step == step and round in (None, s.round),
         f"case reaching {step} (round {round})",
     )
+    assert found is not None
+    return found
 
 
 async def wait_overdue(handle: Handle) -> CaseStatus:
     """Poll the status query until the open task is marked overdue."""
-    return await poll(
-        lambda: handle.query(W.status),
-        lambda s: s.sla_breached and s.task is not None and s.task.overdue,
+    found = await poll(
+        lambda: status(handle),
+        lambda s: s is not None and s.sla_breached and s.task is not None and s.task.overdue,
         "SLA breach",
     )
+    assert found is not None
+    return found
 
 
 # --- one function per step's action --------------------------------------------------------------

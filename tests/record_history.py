@@ -28,7 +28,8 @@ HISTORIES = Path(__file__).resolve().parent / "histories"
 async def record() -> None:
     """A case with a breach at disposisi, one revise round and a refused action, to completion."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_path(), data_converter=data_converter(TEST_PAYLOAD_KEY)
+        test_server_existing_path=test_server_path(),
+        data_converter=data_converter(TEST_PAYLOAD_KEY),
     )
     await register_search_attributes(env.client, "default")
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from temporalio.client import Client
 from temporalio.common import (
     SearchAttributePair,
@@ -30,10 +32,11 @@ from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
 from api.case_access import live_status, load_case, require_agency, require_officer, require_step
 from api.deps import (
     CurrentOfficer,
-    SessionDep,
+    SessionsDep,
     SettingsDep,
     TemporalClientDep,
     actor_of,
+    run_db,
 )
 from api.errors import Conflict, Unavailable, responses
 from api.routers.tasks import TaskRead, to_read
@@ -168,7 +171,7 @@ def _case_number(idempotency_key: str | None) -> str:
 )
 async def file_report(
     body: LaporanCreate,
-    session: SessionDep,
+    sessions: SessionsDep,
     client: TemporalClientDep,
     settings: SettingsDep,
     response: Response,
@@ -176,38 +179,14 @@ async def file_report(
 ) -> LaporanCreated:
     """Step 1's intake: file a pengaduan, saran or permintaan informasi and get its case number."""
     number = _case_number(idempotency_key)
-    existing = session.scalar(select(Case).where(Case.case_number == number))
-    created_here = existing is None
-    if existing is None:
-        case = Case(
-            case_number=number,
-            workflow_id=workflow_id_for(number),
-            sop=MALANG.kode,
-            agency=MALANG.agensi,
-            kind=body.jenis.value,
-            channel=body.kanal.value,
-            subject=body.judul,
-            description=body.isi,
-            status="diterima",
-            current_step="penerimaan",
-        )
-        if body.kontak is not None:
-            case.contact = CaseContact(
-                name=body.kontak.nama,
-                phone=body.kontak.telepon,
-                email=body.kontak.email,
-                reply_channel=body.kontak.kanal_balasan,
-            )
-        session.add(case)
-        session.commit()
-    else:
+    created_here = await run_db(sessions, _record_intake, body, number)
+    if not created_here:
         response.status_code = status.HTTP_200_OK
     try:
         await _start(client, settings.task_queue, body, number)
     except RPCError as err:
         if created_here:  # nothing half-written: no case without its workflow
-            session.execute(delete(Case).where(Case.case_number == number))
-            session.commit()
+            await run_db(sessions, _forget_intake, number)
         raise Unavailable("Laporan belum dapat diterima, coba lagi", code="temporal_error") from err
     return LaporanCreated(
         nomor_kasus=number,
@@ -215,6 +194,43 @@ async def file_report(
         anonim=body.kontak is None or not body.kontak.telepon,
         tautan_publik=f"{settings.public_base_url}/publik/kasus/{number}",
     )
+
+
+def _record_intake(session: Session, body: LaporanCreate, number: str) -> bool:
+    """Write the case and its contact; False when this number was filed before (a retry)."""
+    if session.scalar(select(Case.id).where(Case.case_number == number)) is not None:
+        return False
+    case = Case(
+        case_number=number,
+        workflow_id=workflow_id_for(number),
+        sop=MALANG.kode,
+        agency=MALANG.agensi,
+        kind=body.jenis.value,
+        channel=body.kanal.value,
+        subject=body.judul,
+        description=body.isi,
+        status="diterima",
+        current_step="penerimaan",
+    )
+    if body.kontak is not None:
+        case.contact = CaseContact(
+            name=body.kontak.nama,
+            phone=body.kontak.telepon,
+            email=body.kontak.email,
+            reply_channel=body.kontak.kanal_balasan,
+        )
+    session.add(case)
+    try:
+        session.commit()
+    except IntegrityError:  # the same key filed at the same moment by a concurrent retry
+        session.rollback()
+        return False
+    return True
+
+
+def _forget_intake(session: Session, number: str) -> None:
+    session.execute(delete(Case).where(Case.case_number == number))
+    session.commit()
 
 
 async def _start(client: Client, task_queue: str, body: LaporanCreate, number: str) -> None:
@@ -247,9 +263,20 @@ async def _start(client: Client, task_queue: str, body: LaporanCreate, number: s
     "/kasus/{nomor_kasus}", response_model=CaseOfficerRead, responses=responses(401, 403, 404)
 )
 async def officer_view(
-    nomor_kasus: str, officer: CurrentOfficer, session: SessionDep, client: TemporalClientDep
+    nomor_kasus: str, officer: CurrentOfficer, sessions: SessionsDep, client: TemporalClientDep
 ) -> CaseOfficerRead:
     """The case as its agency's officers see it: every task and every audit line, contact masked."""
+    view = await run_db(sessions, _read_case, nomor_kasus, officer)
+    if view.selesai is None:
+        try:
+            case = await run_db(sessions, load_case, nomor_kasus, sop=MALANG.kode)
+            view.status_langsung = await live_status(client, case)
+        except RPCError:
+            pass  # the read model still answers when Temporal is briefly away
+    return view
+
+
+def _read_case(session: Session, nomor_kasus: str, officer: Officer) -> CaseOfficerRead:
     case = load_case(session, nomor_kasus, sop=MALANG.kode)
     require_agency(case, officer)
     contact = session.scalar(select(CaseContact).where(CaseContact.case_id == case.id))
@@ -259,12 +286,6 @@ async def officer_view(
     audit = session.scalars(
         select(AuditEvent).where(AuditEvent.case_number == case.case_number).order_by(AuditEvent.id)
     ).all()
-    live: CaseStatus | None = None
-    if case.closed_at is None:
-        try:
-            live = await live_status(client, case)
-        except RPCError:
-            live = None  # the read model still answers when Temporal is briefly away
     now = utcnow()
     return CaseOfficerRead(
         nomor_kasus=case.case_number,
@@ -288,20 +309,20 @@ async def officer_view(
         alasan_penutupan=case.closing_reason,
         tugas=[to_read(t, now) for t in tasks],
         jejak_audit=[AuditRead.model_validate(a, from_attributes=True) for a in audit],
-        status_langsung=live,
+        status_langsung=None,
     )
 
 
-Checker = Callable[[Any, Officer, SessionDep], None]
+Checker = Callable[[Session, Any, Officer], None]
 
 
-def _named_kasubag(body: DisposisiData, officer: Officer, session: SessionDep) -> None:
+def _named_kasubag(session: Session, body: DisposisiData, officer: Officer) -> None:
     require_officer(
         session, username=body.kasubag, role="kasubag", agency=officer.agency, field="kasubag"
     )
 
 
-def _named_pelaksana(body: PerintahData, officer: Officer, session: SessionDep) -> None:
+def _named_pelaksana(session: Session, body: PerintahData, officer: Officer) -> None:
     require_officer(
         session, username=body.pelaksana, role="pelaksana", agency=officer.agency, field="pelaksana"
     )
@@ -312,15 +333,15 @@ def _action_route(step: str, model: type[BaseModel], check: Checker | None) -> C
         nomor_kasus: str,
         body: model,  # type: ignore[valid-type]
         officer: CurrentOfficer,
-        session: SessionDep,
+        sessions: SessionsDep,
         client: TemporalClientDep,
         idempotency_key: IdempotencyKey = None,
     ) -> ActionAccepted:
-        case = load_case(session, nomor_kasus, sop=MALANG.kode)
+        case = await run_db(sessions, load_case, nomor_kasus, sop=MALANG.kode)
         require_agency(case, officer)
         require_step(await live_status(client, case), step, officer)
         if check is not None:
-            check(body, officer, session)
+            await run_db(sessions, check, body, officer)
         action_id = idempotency_key or uuid.uuid4().hex
         action = ACTIONS[step].model_validate(
             {**body.model_dump(), "action_id": action_id, "actor": actor_of(officer)}

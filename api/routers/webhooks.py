@@ -10,9 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionsDep, SettingsDep, run_db
 from api.errors import Forbidden, NotFound, Unprocessable, responses
 from db.base import utcnow
 from db.models import Notification
@@ -35,7 +36,7 @@ _ORDER = {
 @router.post("/twilio/status", status_code=204, responses=responses(403, 404, 422))
 async def twilio_status(
     request: Request,
-    session: SessionDep,
+    sessions: SessionsDep,
     settings: SettingsDep,
     signature: Annotated[str | None, Header(alias="X-Twilio-Signature")] = None,
 ) -> Response:
@@ -53,14 +54,20 @@ async def twilio_status(
     new_status = params.get("MessageStatus")
     if not sid or not new_status:
         raise Unprocessable("MessageSid dan MessageStatus wajib ada", code="invalid_request")
+    found = await run_db(sessions, _record_status, sid, new_status, params.get("ErrorCode"))
+    if not found:
+        raise NotFound(f"Pesan {sid} tidak dikenal", code="message_not_found")
+    return Response(status_code=204)
+
+
+def _record_status(session: Session, sid: str, new_status: str, error_code: str | None) -> bool:
     row = session.scalar(select(Notification).where(Notification.provider_id == sid))
     if row is None:
-        raise NotFound(f"Pesan {sid} tidak dikenal", code="message_not_found")
+        return False
     if _ORDER.get(new_status, 0) >= _ORDER.get(row.status, 0):
         row.status = new_status
-    code = params.get("ErrorCode")
-    if code and code.isdigit():
-        row.error_code = int(code)
+    if error_code and error_code.isdigit():
+        row.error_code = int(error_code)
     row.updated_at = utcnow()
     session.commit()
-    return Response(status_code=204)
+    return True
