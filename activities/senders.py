@@ -2,7 +2,8 @@
 
 Notification activities talk to a ``Sender``; worker.py picks Twilio in production or the dev outbox
 in development (settings.use_twilio). Senders know nothing of Temporal: the activity turns
-``PermanentSendError`` into a non-retryable ``ApplicationError`` and lets ``TemporarySendError`` retry.
+``PermanentSendError`` into a non-retryable ``ApplicationError`` and lets
+``TemporarySendError`` retry.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Masks for personal data shown in officer views and logs (UU 27/2022: show only what is needed)."""
+"""Masks for personal data in officer views and logs (UU 27/2022: show only what is needed)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Password hashing (argon2id) and officer tokens (JWT, HS256), the only two secrets Alur handles."""
+"""Password hashing (argon2id) and officer tokens (JWT, HS256): the secrets Alur handles."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Alur's configuration, read once from the environment (prefix ``ALUR_``) and a ``.env`` file.
 
 Every setting has an embedded default that runs the whole stack on one machine (SQLite under
-``.alur/``, the Temporal dev server on localhost, the dev notifier). Production sets the database URL,
+``.alur/``, the Temporal dev server on localhost, the dev notifier). Production sets the database
+URL,
 the Temporal address, Twilio credentials and real secrets. Each setting is documented in README.md.
 """
 
@@ -32,7 +33,7 @@ class Settings(BaseSettings):
     task_queue: str = "alur"
     notification_rate_per_second: float = Field(
         default=1.0,
-        description="Messages per second the notification queue may send (Twilio's long-code rate).",
+        description="Messages per second the notification queue may send (Twilio long-code rate).",
     )
 
     jwt_secret: SecretStr = SecretStr(_DEV_JWT_SECRET)
@@ -56,7 +57,7 @@ class Settings(BaseSettings):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def use_twilio(self) -> bool:
-        """Twilio sends messages when its credentials are set; otherwise the dev outbox keeps them."""
+        """Twilio sends when its credentials are set; otherwise the dev outbox keeps messages."""
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
     @computed_field  # type: ignore[prop-decorator]

@@ -35,7 +35,9 @@ async def live_status(client: Client, case: Case, query: str = "status") -> Case
         return await handle.query(query, result_type=CaseStatus)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"Kasus {case.case_number} tidak ditemukan", code="case_not_found") from err
+            raise NotFound(
+                f"Kasus {case.case_number} tidak ditemukan", code="case_not_found"
+            ) from err
         raise
 
 

@@ -1,4 +1,5 @@
-"""The declarative base with a naming convention, so Alembic names constraints the same everywhere."""
+"""The declarative base, with a naming convention so Alembic names constraints the same on
+every backend."""
 
 from __future__ import annotations
 

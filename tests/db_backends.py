@@ -1,5 +1,5 @@
-"""The two databases Alur's data layer is tested on: SQLite (a file per test) and PostgreSQL (a fresh
-database per test on the server named by ALUR_TEST_POSTGRES_URL).
+"""The two databases Alur's data layer is tested on: SQLite (a file per test) and PostgreSQL
+(a fresh database per test on the server named by ALUR_TEST_POSTGRES_URL).
 
 Without that variable the PostgreSQL cases skip and say why; with ALUR_REQUIRE_POSTGRES=1 (as
 .ci/run sets it) a missing or unreachable server fails the run instead of skipping.

@@ -1,7 +1,7 @@
 """Models every SOP workflow shares with the API: who acted, the case's reference, what a human
 step's task looks like, and the status a workflow answers to its ``status`` query.
 
-They travel through Temporal as JSON (pydantic data converter) and are encrypted by the payload codec.
+They travel through Temporal as JSON (pydantic data converter), encrypted by the payload codec.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class OpenTask(BaseModel):
 
 
 class CaseStatus(BaseModel):
-    """What the ``status`` query answers: enough for the API to check an action before signalling."""
+    """What the ``status`` query answers: enough for the API to check an action first."""
 
     case_number: str
     sop: str

@@ -1,4 +1,4 @@
-"""Officer login: username and password (argon2) for a bearer token (JWT) that names role and agency."""
+"""Officer login: username and password (argon2) for a bearer token (JWT) naming role and agency."""
 
 from __future__ import annotations
 

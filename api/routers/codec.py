@@ -16,7 +16,9 @@ from api.errors import Forbidden
 router = APIRouter(prefix="/codec", tags=["codec"], include_in_schema=False)
 
 
-async def _apply(request: Request, settings: SettingsDep, namespace: str | None, *, decode: bool) -> Any:
+async def _apply(
+    request: Request, settings: SettingsDep, namespace: str | None, *, decode: bool
+) -> Any:
     if namespace and namespace != settings.temporal_namespace:
         raise Forbidden("Namespace tidak dilayani", code="wrong_namespace")
     payloads = json_format.Parse(await request.body(), Payloads())

@@ -155,11 +155,12 @@ class CaseOfficerRead(BaseModel):
 
 
 def _case_number(idempotency_key: str | None) -> str:
-    """``MLG-YYMMDD-XXXXXXXX``; with an Idempotency-Key the same key always gives the same number."""
+    """``MLG-YYMMDD-XXXXXXXX``, or ``MLG-K`` and a hash of the Idempotency-Key: a key always
+    gives the same number, so a retried request finds its case."""
     day = datetime.now(UTC).strftime("%y%m%d")
     if idempotency_key:
         digest = hashlib.sha256(f"{MALANG.kode}:{idempotency_key}".encode()).hexdigest()
-        return f"MLG-{digest[:8].upper()}"
+        return f"MLG-K{digest[:12].upper()}"
     return f"MLG-{day}-{secrets.token_hex(4).upper()}"
 
 
@@ -384,4 +385,3 @@ for _step, _model, _check in _STEP_ROUTES:
         responses=responses(401, 403, 404, 409, 422),
         summary=f"{_step} ({MALANG.step(_step).nomor})",
     )
-
