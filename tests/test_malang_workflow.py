@@ -337,6 +337,7 @@ async def test_same_action_id_twice_acts_once(
         ("duplikat", {"duplikat_dari": "MLG-0042"}, "Duplikat dari MLG-0042"),
         ("spam", {}, "Spam"),
     ],
+    ids=["duplikat", "spam"],
 )
 async def test_duplicate_or_spam_is_closed_and_citizen_told_why(
     keputusan: str,
