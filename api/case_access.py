@@ -32,7 +32,8 @@ async def live_status(client: Client, case: Case, query: str = "status") -> Case
     """The workflow's own answer to where the case is (Temporal is the source of truth)."""
     handle: WorkflowHandle[object, object] = client.get_workflow_handle(case.workflow_id)
     try:
-        return await handle.query(query, result_type=CaseStatus)
+        status: CaseStatus = await handle.query(query, result_type=CaseStatus)
+        return status
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise NotFound(

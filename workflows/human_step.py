@@ -91,7 +91,7 @@ class HumanSteps:
         opened = workflow.now()
         due = opened + step.waktu if step.waktu is not None else None
         task_key = f"{self.case.workflow_id}/{code}/{round}"
-        self.task = OpenTask(
+        task = self.task = OpenTask(
             step=code,
             round=round,
             role=step.pelaksana,
@@ -123,7 +123,7 @@ class HumanSteps:
         )
         while True:
             timeout = None
-            if due is not None and not self.task.overdue:
+            if due is not None and not task.overdue:
                 timeout = max(due - workflow.now(), policies.MIN_TIMER)
             try:
                 await workflow.wait_condition(lambda: bool(self.inbox), timeout=timeout)

@@ -344,8 +344,9 @@ def _action_route(step: str, model: type[BaseModel], check: Checker | None) -> C
         if check is not None:
             await run_db(sessions, check, body, officer)
         action_id = idempotency_key or uuid.uuid4().hex
+        fields: dict[str, Any] = body.model_dump()  # type: ignore[attr-defined]
         action = ACTIONS[step].model_validate(
-            {**body.model_dump(), "action_id": action_id, "actor": actor_of(officer)}
+            {**fields, "action_id": action_id, "actor": actor_of(officer)}
         )
         try:
             await client.get_workflow_handle(case.workflow_id).signal(step, action)
