@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from api.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable
 from db.models import Case, Officer
 from workflows.models import CaseStatus
 

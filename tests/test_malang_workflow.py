@@ -477,3 +477,26 @@ async def test_escalation_that_cannot_be_sent_does_not_drop_the_case(
     tries = [n for n in notifications(sessions, number) if n.purpose == "eskalasi"]
     assert len(tries) > 1
     assert {(n.recipient, n.status) for n in tries} == {(officers["kasubag"], "retrying")}
+
+
+async def test_late_officer_acts_while_escalation_is_still_retrying(
+    ts_env: WorkflowEnvironment, sessions: sessionmaker[Session], officers: dict[str, str]
+) -> None:
+    number = case_number()
+    sender = FakeSender(down=frozenset({officers["kasubag"]}))
+    queue, (main, notify) = fake_workers(ts_env, sessions, sender)
+    async with main, notify:
+        h = await start(ts_env.client, queue, laporan(number))
+        await wait_step(h, "penerimaan")
+        await ts_env.sleep(timedelta(minutes=16))
+        await wait_overdue(h)
+        # the provider is down, the escalation keeps retrying, and the intake goes on regardless
+        await forward(h)
+        moved_on = await wait_step(h, "disposisi")
+        assert audit(sessions, number, "eskalasi") == []
+        result = await finish_from(h, "disposisi")
+
+    assert moved_on.current_step == "disposisi"
+    assert result.status == "selesai"
+    [escalated] = audit(sessions, number, "eskalasi")
+    assert escalated.detail["terkirim"] == 0

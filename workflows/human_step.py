@@ -11,6 +11,7 @@ could not be sent).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +64,7 @@ class HumanSteps:
         self.seen: set[str] = set()
         self.task: OpenTask | None = None
         self.sla_breached = False
+        self._escalations: list[asyncio.Task[None]] = []
         self._seq = 0
 
     # --- called from signal handlers: no I/O, only queue ------------------------------------
@@ -230,8 +232,15 @@ class HumanSteps:
             summary=f"SLA {step.kode} terlampaui",
         )
         superior = self.sop.role(step.pelaksana).atasan
-        if superior is None:
-            return
+        if superior is not None:
+            # The escalation runs beside the step, not in it: an SMS provider retrying for minutes
+            # must not keep the late officer's action waiting.
+            self._escalations.append(
+                asyncio.create_task(self._escalate(step, round, task_key, superior))
+            )
+
+    async def _escalate(self, step: SopStep, round: int, task_key: str, superior: str) -> None:
+        """Tell the superior role's officers; the audit says how many were told, or why none."""
         try:
             result = await workflow.execute_activity_method(
                 NotificationActivities.notify_officers,
@@ -256,19 +265,15 @@ class HumanSteps:
         except ActivityError as err:
             # The SMS provider stayed down past the notification's time bound: the breach is
             # already recorded and the task overdue, so the case goes on and the trail says why.
-            await self.audit(
-                step.kode,
-                round,
-                "eskalasi",
-                detail={"kepada_peran": superior, "terkirim": 0, "catatan": f"gagal: {err.cause}"},
-            )
-            return
-        await self.audit(
-            step.kode,
-            round,
-            "eskalasi",
-            detail={"kepada_peran": superior, "terkirim": result.sent, "catatan": result.skipped},
-        )
+            detail = {"kepada_peran": superior, "terkirim": 0, "catatan": f"gagal: {err.cause}"}
+        else:
+            detail = {"kepada_peran": superior, "terkirim": result.sent, "catatan": result.skipped}
+        await self.audit(step.kode, round, "eskalasi", detail=detail)
+
+    async def settle(self) -> None:
+        """Wait for escalations still being sent, so none is cut off when the case closes."""
+        while self._escalations:
+            await self._escalations.pop(0)
 
     async def refuse_leftovers(self) -> None:
         """At the end of a case, every action still queued is recorded as refused."""

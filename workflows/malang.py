@@ -181,6 +181,7 @@ class MalangPengelolaanTIKWorkflow:
         while True:
             self._round = rnd
             if rnd - start >= laporan.max_rounds_per_run:
+                await steps.settle()
                 self._continue(laporan, steps, kasubag, pelaksana, notes, rnd)
             title = "Susun draf tanggapan" + (
                 f" (revisi ke-{rnd - 1}: {notes[:80]})" if notes else ""
@@ -336,6 +337,7 @@ class MalangPengelolaanTIKWorkflow:
         self._status = status
         workflow.upsert_search_attributes([SA_STATUS.value_set(status), SA_STEP.value_set("")])
         workflow.set_current_details(f"Kasus {status}")
+        await steps.settle()
         await steps.refuse_leftovers()
         await workflow.execute_activity_method(
             CaseRecordActivities.close_case,

@@ -272,7 +272,7 @@ async def officer_view(
         try:
             case = await run_db(sessions, load_case, nomor_kasus, sop=MALANG.kode)
             view.status_langsung = await live_status(client, case)
-        except RPCError:
+        except Unavailable:
             pass  # the read model still answers when Temporal is briefly away
     return view
 

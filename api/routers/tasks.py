@@ -29,12 +29,17 @@ class TaskRead(BaseModel):
     opened_at: datetime
     due_at: datetime | None
     overdue: bool
+    status: str
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+    outcome: str | None = None
 
 
 def to_read(task: Task, now: datetime) -> TaskRead:
-    """A task row as the inbox shows it: overdue once the deadline has passed, even if the
-    workflow's timer has not fired yet."""
-    late = task.overdue or (task.due_at is not None and task.due_at < now)
+    """A task row as the inbox and the case view show it: an open task is overdue once its
+    deadline has passed, even before the workflow's timer fires; a closed one if it finished late."""
+    still_open = task.status == "open"
+    late = task.overdue or (still_open and task.due_at is not None and task.due_at < now)
     return TaskRead(
         case_number=task.case_number,
         sop=task.sop,
@@ -46,6 +51,10 @@ def to_read(task: Task, now: datetime) -> TaskRead:
         opened_at=task.opened_at,
         due_at=task.due_at,
         overdue=late,
+        status=task.status,
+        completed_at=task.completed_at,
+        completed_by=task.completed_by,
+        outcome=task.outcome,
     )
 
 
