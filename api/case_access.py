@@ -39,7 +39,9 @@ async def live_status(client: Client, case: Case, query: str = "status") -> Case
             raise NotFound(
                 f"Kasus {case.case_number} tidak ditemukan", code="case_not_found"
             ) from err
-        raise
+        raise Unavailable(
+            "Alur kerja kasus ini belum menjawab, coba lagi sebentar lagi", code="temporal_error"
+        ) from err
 
 
 def require_step(status: CaseStatus, step: str, officer: Officer) -> None:

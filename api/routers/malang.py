@@ -353,7 +353,7 @@ def _action_route(step: str, model: type[BaseModel], check: Checker | None) -> C
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise Conflict("Kasus sudah selesai", code="case_closed") from err
-            raise
+            raise Unavailable("Aksi belum terkirim, coba lagi", code="temporal_error") from err
         return ActionAccepted(
             nomor_kasus=case.case_number,
             langkah=step,
@@ -383,6 +383,6 @@ for _step, _model, _check in _STEP_ROUTES:
         methods=["POST"],
         response_model=ActionAccepted,
         status_code=status.HTTP_202_ACCEPTED,
-        responses=responses(401, 403, 404, 409, 422),
+        responses=responses(401, 403, 404, 409, 422, 503),
         summary=f"{_step} ({MALANG.step(_step).nomor})",
     )

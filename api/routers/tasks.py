@@ -37,7 +37,7 @@ class TaskRead(BaseModel):
 
 def to_read(task: Task, now: datetime) -> TaskRead:
     """A task row as the inbox and the case view show it: an open task is overdue once its
-    deadline has passed, even before the workflow's timer fires; a closed one if it finished late."""
+    deadline has passed, even before the workflow's timer fires; a closed one if it ran late."""
     still_open = task.status == "open"
     late = task.overdue or (still_open and task.due_at is not None and task.due_at < now)
     return TaskRead(
