@@ -23,9 +23,14 @@ from db.migrate import upgrade
 from db.session import make_engine, make_session_factory
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def _start(cmd: list[str], log: Path) -> subprocess.Popen[bytes]:
     out = log.open("ab")
-    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 async def _wait_for_temporal(settings: Settings, proc: subprocess.Popen[bytes]) -> None:
@@ -115,7 +120,7 @@ def main() -> None:
     try:
         asyncio.run(_wait_for_temporal(settings, temporal))
         worker_log, api_log = data / "worker.log", data / "api.log"
-        worker = _start([sys.executable, "worker.py"], worker_log)
+        worker = _start([sys.executable, str(ROOT / "worker.py")], worker_log)
         procs.append(("worker", worker))
         server = _start(
             [
