@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from sop.models import Sop, SopStep
     from workflows import policies
     from workflows.models import CaseRef, OfficerAction, OpenTask
+    from workflows.records import record
 
 A = TypeVar("A", bound=OfficerAction)
 
@@ -104,7 +105,7 @@ class HumanSteps:
         )
         workflow.upsert_search_attributes([SA_STEP.value_set(code), SA_STATUS.value_set(status)])
         workflow.set_current_details(f"Menunggu {code} oleh {step.pelaksana}: {title}")
-        await workflow.execute_activity_method(
+        await record(
             CaseRecordActivities.enter_step,
             EnterStepInput(
                 case=self.case,
@@ -119,8 +120,6 @@ class HumanSteps:
                 due_at=due,
                 audit=self.entry(code, round, "langkah_dimulai", detail={"penerima": assignee}),
             ),
-            start_to_close_timeout=policies.DB_START_TO_CLOSE,
-            retry_policy=policies.DB_RETRY,
             summary=f"buka tugas {code}",
         )
         while True:
@@ -146,7 +145,7 @@ class HumanSteps:
                 continue
             done = workflow.now()
             outcome = str(item.action.audit_detail().get("keputusan", "selesai"))
-            await workflow.execute_activity_method(
+            await record(
                 CaseRecordActivities.complete_step,
                 CompleteStepInput(
                     case=self.case,
@@ -176,8 +175,6 @@ class HumanSteps:
                         ),
                     ],
                 ),
-                start_to_close_timeout=policies.DB_START_TO_CLOSE,
-                retry_policy=policies.DB_RETRY,
                 summary=f"tutup tugas {code}",
             )
             self.task = None
@@ -211,7 +208,7 @@ class HumanSteps:
             self.task.overdue = True
         self.sla_breached = True
         workflow.upsert_search_attributes([SA_SLA_BREACHED.value_set(True)])
-        await workflow.execute_activity_method(
+        await record(
             CaseRecordActivities.record_breach,
             BreachInput(
                 case=self.case,
@@ -227,8 +224,6 @@ class HumanSteps:
                     },
                 ),
             ),
-            start_to_close_timeout=policies.DB_START_TO_CLOSE,
-            retry_policy=policies.DB_RETRY,
             summary=f"SLA {step.kode} terlampaui",
         )
         superior = self.sop.role(step.pelaksana).atasan
@@ -323,7 +318,7 @@ class HumanSteps:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Write one audit line now."""
-        await workflow.execute_activity_method(
+        await record(
             CaseRecordActivities.record_audit,
             RecordAuditInput(
                 case=self.case,
@@ -331,7 +326,5 @@ class HumanSteps:
                     step, round, event, actor=actor, actor_role=actor_role, detail=detail
                 ),
             ),
-            start_to_close_timeout=policies.DB_START_TO_CLOSE,
-            retry_policy=policies.DB_RETRY,
             summary=event,
         )

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         Telaah,
     )
     from workflows.models import CaseRef, CaseStatus, OfficerAction
+    from workflows.records import record
 
 
 def workflow_id_for(case_number: str) -> str:
@@ -244,7 +245,7 @@ class MalangPengelolaanTIKWorkflow:
         ]
 
     async def _open(self, case: CaseRef, laporan: LaporanMasuk, steps: HumanSteps) -> None:
-        await workflow.execute_activity_method(
+        await record(
             CaseRecordActivities.record_case,
             RecordCaseInput(
                 case=case,
@@ -260,8 +261,6 @@ class MalangPengelolaanTIKWorkflow:
                     detail={"jenis": laporan.jenis.value, "kanal": laporan.kanal.value},
                 ),
             ),
-            start_to_close_timeout=policies.DB_START_TO_CLOSE,
-            retry_policy=policies.DB_RETRY,
             summary="catat kasus",
         )
 
@@ -339,7 +338,7 @@ class MalangPengelolaanTIKWorkflow:
         workflow.set_current_details(f"Kasus {status}")
         await steps.settle()
         await steps.refuse_leftovers()
-        await workflow.execute_activity_method(
+        await record(
             CaseRecordActivities.close_case,
             CloseCaseInput(
                 case=case,
@@ -349,8 +348,6 @@ class MalangPengelolaanTIKWorkflow:
                 closed_at=workflow.now(),
                 audit=steps.entry(None, None, f"kasus_{status}", detail={"alasan": reason}),
             ),
-            start_to_close_timeout=policies.DB_START_TO_CLOSE,
-            retry_policy=policies.DB_RETRY,
             summary=f"kasus {status}",
         )
         return HasilLaporan(
