@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.service import RPCError, RPCStatusCode
 from twilio.request_validator import RequestValidator
 
 from alur.settings import Settings
 from api.main import create_app
-from db.models import Notification
+from db.models import Case, CaseContact, Notification
 from db.session import transaction
 from tests.conftest import TEST_PAYLOAD_KEY
 
@@ -143,3 +144,36 @@ async def test_dev_outbox_exists_in_development_only(sessions: sessionmaker[Sess
 def test_production_refuses_the_dev_secrets() -> None:
     with pytest.raises(RuntimeError, match="ALUR_JWT_SECRET"):
         Settings(environment="production").check_production()
+
+
+class _TemporalDown:
+    """A Temporal client whose server does not answer."""
+
+    async def start_workflow(self, *args: object, **kwargs: object) -> None:
+        raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
+
+
+async def test_report_filed_while_temporal_is_down_is_503_and_leaves_nothing(
+    sessions: sessionmaker[Session],
+) -> None:
+    app = create_app(_settings(), sessions=sessions, temporal=_TemporalDown())  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as c:
+        r = await c.post(
+            "/malang/laporan",
+            json={
+                "jenis": "saran",
+                "kanal": "website",
+                "judul": "Taman kota",
+                "isi": "Tambah bangku",
+                "kontak": {"nama": "Ani", "telepon": "081234567890"},
+            },
+        )
+    assert r.status_code == 503
+    assert r.json()["error"] == {
+        "code": "temporal_error",
+        "message": "Laporan belum dapat diterima, coba lagi",
+        "detail": None,
+    }
+    with sessions() as s:
+        assert s.scalar(select(func.count(Case.id))) == 0
+        assert s.scalar(select(func.count(CaseContact.id))) == 0
