@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -178,10 +178,7 @@ class HumanSteps:
                 summary=f"tutup tugas {code}",
             )
             self.task = None
-            action = item.action
-            if not isinstance(action, action_type):  # _refusal already refused other types
-                continue
-            return action
+            return cast(A, item.action)  # _refusal refused every other type
 
     def _refusal(
         self,
