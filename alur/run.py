@@ -22,7 +22,6 @@ from alur.temporal import dev_server_path, register_search_attributes
 from db.migrate import upgrade
 from db.session import make_engine, make_session_factory
 
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
