@@ -28,6 +28,7 @@ class AuditEntry(BaseModel):
     event: str
     actor: str | None = None
     actor_role: str | None = None
+    action_id: str | None = None
     detail: dict[str, Any] = {}
     at: datetime
 
@@ -111,6 +112,7 @@ def _audit(session: Session, case: CaseRef, entry: AuditEntry) -> None:
             event=entry.event,
             actor=entry.actor,
             actor_role=entry.actor_role,
+            action_id=entry.action_id,
             detail=entry.detail,
             at=entry.at,
         )

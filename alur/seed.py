@@ -38,11 +38,11 @@ def demo_officers() -> list[tuple[DemoOfficer, str, str]]:
     out = []
     for sop in CATALOGUE.values():
         city = sop.agensi.split("-")[0]
-        for n, role in enumerate(sop.peran, start=1):
+        for role in sop.peran:
             if role.kode in CITIZEN_ROLES:
                 continue
             officer = DemoOfficer(f"{city}.{role.kode}", role.kode, sop.agensi)
-            out.append((officer, f"{role.nama} (demo {n})", sop.identitas.instansi))
+            out.append((officer, f"{role.nama} (demo)", sop.identitas.instansi))
     return out
 
 

@@ -121,6 +121,8 @@ class AuditEvent(Base):
     event: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str | None] = mapped_column(String(64))
     actor_role: Mapped[str | None] = mapped_column(String(64))
+    action_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    """The officer action's id (its Idempotency-Key) on accepted and refused actions."""
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime]
 

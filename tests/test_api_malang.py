@@ -334,3 +334,39 @@ async def test_catalogue_is_served(api: ApiClient) -> None:
     ]
     assert {s["waktu"] for s in malang["langkah"]} == {"PT15M"}
     assert (await api.http.get("/sop/nope")).status_code == 404
+
+
+async def test_a_retried_action_with_its_key_is_accepted_once(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    number = await file_report(api)
+    await _wait_step(api, number, "penerimaan")
+    headers = {**await api.as_officer(TIK), "Idempotency-Key": "klik-terima-1"}
+    body = {"keputusan": "teruskan"}
+    first = await api.http.post(f"/malang/kasus/{number}/penerimaan", json=body, headers=headers)
+    assert first.status_code == 202
+    await _wait_step(api, number, "disposisi")
+    for _ in range(100):  # the read model catches up with the workflow
+        with sessions() as s:
+            done = s.scalar(
+                select(func.count(AuditEvent.id)).where(
+                    AuditEvent.case_number == number, AuditEvent.event == "aksi_diterima"
+                )
+            )
+        if done:
+            break
+        await asyncio.sleep(0.02)
+    again = await api.http.post(f"/malang/kasus/{number}/penerimaan", json=body, headers=headers)
+    assert again.status_code == 202
+    assert again.json() == first.json()
+    with sessions() as s:
+        events = s.scalars(
+            select(AuditEvent.event).where(
+                AuditEvent.case_number == number, AuditEvent.step == "penerimaan"
+            )
+        ).all()
+    assert events.count("aksi_diterima") == 1 and "aksi_ditolak" not in events
+    other = await api.http.post(
+        f"/malang/kasus/{number}/penerimaan", json=body, headers=await api.as_officer(TIK)
+    )
+    assert other.status_code == 409

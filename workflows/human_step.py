@@ -138,8 +138,7 @@ class HumanSteps:
                     item.step,
                     round,
                     "aksi_ditolak",
-                    actor=item.action.actor.username,
-                    actor_role=item.action.actor.role,
+                    by=item.action,
                     detail={"alasan": reason, "langkah_berjalan": code},
                 )
                 continue
@@ -158,16 +157,14 @@ class HumanSteps:
                             code,
                             round,
                             "aksi_diterima",
-                            actor=item.action.actor.username,
-                            actor_role=item.action.actor.role,
+                            by=item.action,
                             detail=item.action.audit_detail(),
                         ),
                         self.entry(
                             code,
                             round,
                             "langkah_selesai",
-                            actor=item.action.actor.username,
-                            actor_role=item.action.actor.role,
+                            by=item.action,
                             detail={
                                 "durasi_detik": (done - opened).total_seconds(),
                                 "tepat_waktu": due is None or done <= due,
@@ -275,8 +272,7 @@ class HumanSteps:
                 item.step,
                 None,
                 "aksi_ditolak",
-                actor=item.action.actor.username,
-                actor_role=item.action.actor.role,
+                by=item.action,
                 detail={"alasan": "Kasus sudah selesai"},
             )
 
@@ -287,19 +283,20 @@ class HumanSteps:
         round: int | None,
         event: str,
         *,
-        actor: str | None = None,
-        actor_role: str | None = None,
+        by: OfficerAction | None = None,
         detail: dict[str, Any] | None = None,
     ) -> AuditEntry:
-        """An audit line with a key unique to this run and position, so retries write it once."""
+        """An audit line with a key unique to this run and position, so retries write it once;
+        ``by`` is the officer action it is about (its actor and id)."""
         self._seq += 1
         return AuditEntry(
             key=f"{self.case.workflow_id}/{workflow.info().run_id}/{self._seq}",
             step=step,
             round=round,
             event=event,
-            actor=actor,
-            actor_role=actor_role,
+            actor=by.actor.username if by else None,
+            actor_role=by.actor.role if by else None,
+            action_id=by.action_id if by else None,
             detail=detail or {},
             at=workflow.now(),
         )
@@ -310,8 +307,7 @@ class HumanSteps:
         round: int | None,
         event: str,
         *,
-        actor: str | None = None,
-        actor_role: str | None = None,
+        by: OfficerAction | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Write one audit line now."""
@@ -319,9 +315,7 @@ class HumanSteps:
             CaseRecordActivities.record_audit,
             RecordAuditInput(
                 case=self.case,
-                audit=self.entry(
-                    step, round, event, actor=actor, actor_role=actor_role, detail=detail
-                ),
+                audit=self.entry(step, round, event, by=by, detail=detail),
             ),
             summary=event,
         )

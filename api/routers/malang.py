@@ -317,6 +317,19 @@ def _read_case(session: Session, nomor_kasus: str, officer: Officer) -> CaseOffi
 Checker = Callable[[Session, Any, Officer], None]
 
 
+def _already_accepted(session: Session, case_number: str, step: str, action_id: str) -> bool:
+    """True when the case's audit trail has this action accepted at this step."""
+    found = session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.case_number == case_number,
+            AuditEvent.step == step,
+            AuditEvent.action_id == action_id,
+            AuditEvent.event == "aksi_diterima",
+        )
+    )
+    return found is not None
+
+
 def _named_kasubag(session: Session, body: DisposisiData, officer: Officer) -> None:
     require_officer(
         session, username=body.kasubag, role="kasubag", agency=officer.agency, field="kasubag"
@@ -340,10 +353,22 @@ def _action_route(step: str, model: type[BaseModel], check: Checker | None) -> C
     ) -> ActionAccepted:
         case = await run_db(sessions, load_case, nomor_kasus, sop=MALANG.kode)
         require_agency(case, officer)
+        accepted = ActionAccepted(
+            nomor_kasus=case.case_number,
+            langkah=step,
+            action_id=idempotency_key or uuid.uuid4().hex,
+            pesan=f"Aksi {step} diterima; kasus berlanjut ke langkah berikutnya",
+        )
+        if idempotency_key is not None:
+            seen: bool = await run_db(
+                sessions, _already_accepted, case.case_number, step, idempotency_key
+            )
+            if seen:  # a retry of an action the case already took: the same answer
+                return accepted
         require_step(await live_status(client, case), step, officer)
         if check is not None:
             await run_db(sessions, check, body, officer)
-        action_id = idempotency_key or uuid.uuid4().hex
+        action_id = accepted.action_id
         fields: dict[str, Any] = body.model_dump()  # type: ignore[attr-defined]
         action = ACTIONS[step].model_validate(
             {**fields, "action_id": action_id, "actor": actor_of(officer)}
@@ -354,12 +379,7 @@ def _action_route(step: str, model: type[BaseModel], check: Checker | None) -> C
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise Conflict("Kasus sudah selesai", code="case_closed") from err
             raise Unavailable("Aksi belum terkirim, coba lagi", code="temporal_error") from err
-        return ActionAccepted(
-            nomor_kasus=case.case_number,
-            langkah=step,
-            action_id=action_id,
-            pesan=f"Aksi {step} diterima; kasus berlanjut ke langkah berikutnya",
-        )
+        return accepted
 
     act.__name__ = step
     act.__doc__ = f"Step {MALANG.step(step).nomor}, {step}: {MALANG.step(step).kegiatan_en}."

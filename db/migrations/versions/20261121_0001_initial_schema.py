@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 19:24:42.317994
+Create Date: 2026-11-21 20:09:38.214723
 """
 
 from collections.abc import Sequence
@@ -31,12 +31,14 @@ def upgrade() -> None:
         sa.Column("event", sa.String(length=40), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=True),
         sa.Column("actor_role", sa.String(length=64), nullable=True),
+        sa.Column("action_id", sa.String(length=100), nullable=True),
         sa.Column("detail", sa.JSON(), nullable=False),
         sa.Column("at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
         sa.UniqueConstraint("event_key", name=op.f("uq_audit_events_event_key")),
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_events_action_id"), ["action_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_audit_events_case_number"), ["case_number"], unique=False
         )
@@ -227,5 +229,6 @@ def downgrade() -> None:
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_events_workflow_id"))
         batch_op.drop_index(batch_op.f("ix_audit_events_case_number"))
+        batch_op.drop_index(batch_op.f("ix_audit_events_action_id"))
 
     op.drop_table("audit_events")
