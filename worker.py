@@ -17,16 +17,36 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+import activities.magelang
+import activities.probolinggo
+import activities.trenggalek
+import workflows.magelang
+import workflows.probolinggo
+import workflows.trenggalek
 from activities.case_records import CaseRecordActivities
 from activities.dev_outbox import DevOutboxSender
 from activities.notifications import NotificationActivities
 from activities.senders import Sender
+from activities.wiring import ActivityDeps, ActivitySet
+from alur.schedules import ensure_schedules
 from alur.settings import Settings, get_settings
 from alur.temporal import connect
 from db.session import make_engine, make_session_factory
 from workflows.malang import MalangPengelolaanTIKWorkflow
 
-WORKFLOWS: Sequence[type[Any]] = (MalangPengelolaanTIKWorkflow,)
+WORKFLOWS: Sequence[type[Any]] = (
+    MalangPengelolaanTIKWorkflow,
+    *workflows.magelang.WORKFLOWS,
+    *workflows.trenggalek.WORKFLOWS,
+    *workflows.probolinggo.WORKFLOWS,
+)
+
+SOP_ACTIVITIES = (
+    activities.magelang.build_activities,
+    activities.trenggalek.build_activities,
+    activities.probolinggo.build_activities,
+)
+"""Each SOP module's activity factory (Malang's are the shared case-record and notify ones)."""
 
 log = logging.getLogger("alur.worker")
 
@@ -54,6 +74,8 @@ def build_workers(
     pool = executor or ThreadPoolExecutor(max_workers=16)
     records = CaseRecordActivities(session_factory)
     notify = NotificationActivities(sender, session_factory, status_callback)
+    deps = ActivityDeps(session_factory, sender, status_callback)
+    sets: list[ActivitySet] = [build(deps) for build in SOP_ACTIVITIES]
     main = Worker(
         client,
         task_queue=task_queue,
@@ -65,13 +87,18 @@ def build_workers(
             records.record_audit,
             records.record_breach,
             records.close_case,
+            *(fn for one in sets for fn in one.main),
         ],
         activity_executor=pool,
     )
     notifications = Worker(
         client,
         task_queue=f"{task_queue}-notifications",
-        activities=[notify.notify_citizen, notify.notify_officers],
+        activities=[
+            notify.notify_citizen,
+            notify.notify_officers,
+            *(fn for one in sets for fn in one.notifications),
+        ],
         activity_executor=pool,
         max_task_queue_activities_per_second=notification_rate,
     )
@@ -93,6 +120,7 @@ async def main() -> None:
         status_callback=f"{settings.public_base_url}/webhooks/twilio/status",
         notification_rate=settings.notification_rate_per_second,
     )
+    await ensure_schedules(client, settings.task_queue)
     log.info("worker polling %s and %s-notifications", settings.task_queue, settings.task_queue)
     await asyncio.gather(*(w.run() for w in workers))
 

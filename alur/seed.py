@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alur.security import hash_password
+from alur.seed_magelang import seed_magelang
 from db.models import Officer, PopulationRecord
 from db.session import transaction
 from sop.catalogue import CATALOGUE
@@ -104,6 +105,7 @@ def seed(factory: sessionmaker[Session]) -> tuple[list[DemoOfficer], int]:
         added = sum(
             load_register_csv(session, p) for p in sorted(SAMPLE_REGISTER.glob("penduduk_*.csv"))
         )
+        seed_magelang(session)
     return officers, added
 
 

@@ -19,7 +19,19 @@ from alur.codec import EncryptionCodec
 from alur.settings import Settings, get_settings
 from alur.temporal import connect
 from api.errors import install_error_handlers
-from api.routers import auth, codec, dev, malang, public, sop, tasks, webhooks
+from api.routers import (
+    auth,
+    codec,
+    dev,
+    magelang,
+    malang,
+    probolinggo,
+    public,
+    sop,
+    tasks,
+    trenggalek,
+    webhooks,
+)
 from db.session import make_engine, make_session_factory
 
 
@@ -61,7 +73,8 @@ def create_app(
         allow_headers=["content-type", "x-namespace", "authorization"],
         allow_credentials=True,
     )
-    for module in (auth, sop, tasks, malang, public, webhooks, codec):
+    domains = (auth, sop, tasks, malang, magelang, trenggalek, probolinggo, public, webhooks, codec)
+    for module in domains:
         app.include_router(module.router)
     if settings.dev_endpoints:
         app.include_router(dev.router)

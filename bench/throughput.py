@@ -67,6 +67,7 @@ from alur.temporal import (
     dev_server_path,
 )
 from api.main import create_app
+from bench.common import RETRY_SLEEP_S, STEP_TIMEOUT_S, BenchError, CaseTiming
 from db.migrate import upgrade
 from db.session import make_engine, make_session_factory, transaction
 from sop.malang import MALANG
@@ -80,10 +81,6 @@ BENCH_PAYLOAD_KEY = "YWx1ci1iZW5jaC1wYXlsb2FkLWtleS0zMi1ieXRlcyE="
 
 HOST = "127.0.0.1"
 BASE_URL = f"http://{HOST}"
-RETRY_SLEEP_S = 0.005
-"""Pause before asking again whether a case has reached a step (both phases alike)."""
-STEP_TIMEOUT_S = 30.0
-"""How long one case may take to reach one step before the bench gives up."""
 WARMUP_CASES = 3
 
 TIK, KABAG, KASUBAG, PELAKSANA = (
@@ -118,18 +115,6 @@ RETRYABLE_409 = frozenset({"wrong_step", "case_busy"})
 
 Handle = WorkflowHandle[MalangPengelolaanTIKWorkflow, HasilLaporan]
 CaseRunner = Callable[[], Awaitable["CaseTiming"]]
-
-
-class BenchError(RuntimeError):
-    """Something other than "not yet": the bench stops and says what."""
-
-
-@dataclass(frozen=True)
-class CaseTiming:
-    """One case: seconds from filing to its workflow's result, and how often it had to wait."""
-
-    seconds: float
-    waits: int
 
 
 @dataclass(frozen=True)

@@ -181,3 +181,8 @@ class PopulationRecord(Base):
     kecamatan: Mapped[str] = mapped_column(String(100))
     kode_wilayah: Mapped[str] = mapped_column(String(6), index=True)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Each SOP's own tables live in their own module; importing them here puts them on Base.metadata
+# wherever the shared tables are (Alembic, tests, the app).
+from db import magelang_models, probolinggo_models, trenggalek_models  # noqa: E402,F401

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +26,7 @@ from activities.case_records import (
 )
 from alur.security import verify_password
 from alur.seed import load_register_csv, seed_officers
+from db.base import Base
 from db.migrate import downgrade, upgrade
 from db.models import AuditEvent, Case, Officer, PopulationRecord, Task
 from db.session import make_engine, make_session_factory, transaction
@@ -80,6 +83,17 @@ def test_migrations_create_every_table_and_downgrade_removes_them(db_url: str) -
     assert not TABLES & set(inspect(eng).get_table_names())
     eng.dispose()
     upgrade(db_url)
+
+
+def test_migrations_match_the_models(db_url: str) -> None:
+    """Every table, column, index and constraint of the models is in a migration, and nothing else:
+    a model change without its Alembic revision fails here, not in production."""
+    eng = make_engine(db_url)
+    with eng.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    eng.dispose()
+    assert diff == []
 
 
 def test_case_number_is_unique(factory: sessionmaker[Session]) -> None:

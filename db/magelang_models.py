@@ -1,0 +1,3 @@
+"""Magelang SOP tables (placeholder until its issue is built)."""
+
+from __future__ import annotations
