@@ -72,20 +72,40 @@ def seed_officers(session: Session, password: str = DEMO_PASSWORD) -> list[DemoO
 
 def load_register_csv(session: Session, path: Path) -> int:
     """Load a SIAK CSV export (header: nik, no_kk, nama, tempat_lahir, tanggal_lahir (ISO),
-    jenis_kelamin (L/P), alamat, kelurahan, kecamatan, kode_wilayah); returns rows added."""
+    jenis_kelamin (L/P), alamat, kelurahan, kecamatan, kode_wilayah); returns rows added.
+
+    Each row must be consistent before anything is added: a NIK that could have been issued
+    (``alur.nik``), encoding the row's birth date, sex and kode_wilayah. A bad export fails whole,
+    naming the line (never the NIK), rather than loading a register registration would trust.
+    NIKs already loaded are skipped, so loading the same export twice adds nothing.
+    """
+    from alur.nik import InvalidNik, parse_nik
+
     known = set(session.scalars(select(PopulationRecord.nik)))
-    added = 0
+    rows: list[PopulationRecord] = []
+    today = date.today()
     with path.open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row["nik"] in known:
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            born = date.fromisoformat(row["tanggal_lahir"])
+            try:
+                nik = parse_nik(row["nik"], today=today)
+            except InvalidNik as err:
+                raise ValueError(f"{path.name} baris {line}: {err.pesan}") from err
+            if (nik.tanggal_lahir, nik.jenis_kelamin) != (born, row["jenis_kelamin"]):
+                raise ValueError(
+                    f"{path.name} baris {line}: NIK tidak sesuai tanggal lahir / jenis kelamin"
+                )
+            if nik.nik[:6] != row["kode_wilayah"]:
+                raise ValueError(f"{path.name} baris {line}: NIK tidak sesuai kode_wilayah")
+            if nik.nik in known:
                 continue
-            session.add(
+            rows.append(
                 PopulationRecord(
-                    nik=row["nik"],
+                    nik=nik.nik,
                     no_kk=row.get("no_kk") or None,
                     nama=row["nama"],
                     tempat_lahir=row["tempat_lahir"],
-                    tanggal_lahir=date.fromisoformat(row["tanggal_lahir"]),
+                    tanggal_lahir=born,
                     jenis_kelamin=row["jenis_kelamin"],
                     alamat=row["alamat"],
                     kelurahan=row["kelurahan"],
@@ -93,9 +113,9 @@ def load_register_csv(session: Session, path: Path) -> int:
                     kode_wilayah=row["kode_wilayah"],
                 )
             )
-            known.add(row["nik"])
-            added += 1
-    return added
+            known.add(nik.nik)
+    session.add_all(rows)
+    return len(rows)
 
 
 def seed(factory: sessionmaker[Session]) -> tuple[list[DemoOfficer], int]:

@@ -67,7 +67,7 @@ BENCH_PAYLOAD_KEY = "YWx1ci1iZW5jaC1wYXlsb2FkLWtleS0zMi1ieXRlcyE="
 HOST = "127.0.0.1"
 BASE_URL = f"http://{HOST}"
 WARMUP_CASES = 3
-FLOWS = ("malang",)
+FLOWS = ("malang", "magelang", "trenggalek", "probolinggo")
 """The SOP flows, each ``bench/<name>_flow.py`` (see ``bench.common`` for what one gives)."""
 
 CaseRunner = Callable[[], Awaitable[CaseTiming]]

@@ -88,12 +88,19 @@ class HumanSteps:
         round: int = 1,
         assignee: str | None = None,
         check: Check | None = None,
+        role: str | None = None,
     ) -> A:
-        """Open the step's task, wait for an acceptable action, close the task and return it."""
+        """Open the step's task, wait for an acceptable action, close the task and return it.
+
+        ``role`` is for a step several roles take in turn in one round (Trenggalek's review chain):
+        this turn's actor instead of the catalogue's pelaksana, with its own task, SLA and atasan.
+        """
         step = self.sop.step(code)
+        if role is not None:
+            step = step.model_copy(update={"pelaksana": role})
         opened = workflow.now()
         due = opened + step.waktu if step.waktu is not None else None
-        task_key = f"{self.case.workflow_id}/{code}/{round}"
+        task_key = f"{self.case.workflow_id}/{code}/{round}" + (f"/{role}" if role else "")
         task = self.task = OpenTask(
             step=code,
             round=round,

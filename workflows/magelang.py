@@ -1,7 +1,22 @@
-"""Magelang SOP workflows (placeholder until its issue is built)."""
+"""Kota Magelang's MAGESTY SOP (SOP/555/517.1/320/2022) as workflows, one per thing that lives:
+
+- ``MagestyAkunWorkflow`` (step 2, pendaftaran_akun): an account from registration to activation;
+- ``MagestyLayananWorkflow`` (steps 4-6): one service request, the OPD's service and the survey;
+- ``MagestyLaporanStatistikWorkflow`` (step 3, pemantauan_statistik): the daily statistics report.
+
+Step 1 (installing the app) happens outside Alur.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-WORKFLOWS: tuple[type[Any], ...] = ()
+from workflows.magelang_akun import MagestyAkunWorkflow
+from workflows.magelang_layanan import MagestyLayananWorkflow
+from workflows.magelang_statistik import MagestyLaporanStatistikWorkflow
+
+WORKFLOWS: tuple[type[Any], ...] = (
+    MagestyAkunWorkflow,
+    MagestyLayananWorkflow,
+    MagestyLaporanStatistikWorkflow,
+)

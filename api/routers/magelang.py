@@ -1,7 +1,14 @@
-"""Magelang SOP routes (placeholder until its issue is built)."""
+"""Kota Magelang's MAGESTY SOP over HTTP, under ``/magelang``: accounts and activation
+(magelang_akun), the OPD services, requests and survey (magelang_layanan), the Satker's statistics
+(magelang_statistik)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter(tags=["magelang"])
+from api.routers import magelang_akun, magelang_layanan, magelang_statistik
+
+router = APIRouter(prefix="/magelang", tags=["magelang"])
+router.include_router(magelang_akun.router)
+router.include_router(magelang_layanan.router)
+router.include_router(magelang_statistik.router)

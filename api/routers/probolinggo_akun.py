@@ -1,0 +1,198 @@
+"""View Probolinggo step 10: log in with the registered phone number and password, and read one's
+own account.
+
+Failed logins slow down, then lock: from the 3rd failure in a row the account refuses every login
+for a while that doubles with each failure (30 s, 60 s), and from the 5th for 15 minutes; a refused
+login answers 429 with ``Retry-After`` and does not even check the password, so guessing gets at
+most a handful of tries per quarter hour. A success clears the count. An unknown number costs the
+same time as a wrong password and gets the same answer, so logins do not reveal who has an account.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+import jwt
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel, Field
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from alur.masking import mask_nik, mask_phone
+from alur.phones import normalize_mobile
+from alur.security import issue_token, read_token, verify_password
+from api.deps import SessionDep, SettingsDep
+from api.errors import NotAuthenticated, responses
+from db.base import utcnow
+from db.probolinggo_models import ProbolinggoAccount
+
+router = APIRouter()
+
+TOKEN_TYPE = "warga_probolinggo"
+"""The ``typ`` claim of a citizen's token: officers' routes refuse it, these refuse officers'."""
+SLOW_AFTER = 3
+"""Failures in a row from which each further attempt must wait."""
+SLOW_BASE = timedelta(seconds=30)
+"""The first wait; it doubles with each further failure until the lock."""
+LOCK_AFTER = 5
+"""Failures in a row that lock the account."""
+LOCK_FOR = timedelta(minutes=15)
+"""How long a locked account refuses logins."""
+
+BUSY_WAIT = timedelta(seconds=5)
+"""What a login is told while another login of the same account is being checked."""
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/probolinggo/login", auto_error=False)
+
+
+class LoginBody(BaseModel):
+    """The registered phone number and password."""
+
+    telepon: str = Field(max_length=30)
+    kata_sandi: str = Field(min_length=1, max_length=256)
+
+
+class WargaToken(BaseModel):
+    """A bearer token (JWT) for the citizen's app."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class AkunRead(BaseModel):
+    """One's own account, NIK and number masked as everywhere else."""
+
+    nama: str
+    telepon: str
+    nik: str
+    status_warga: str
+    siak_terverifikasi: bool
+    tanggal_lahir: date
+    dibuat: datetime
+
+
+def lock_for(failures: int) -> timedelta | None:
+    """How long an account waits after ``failures`` failed logins in a row."""
+    if failures >= LOCK_AFTER:
+        return LOCK_FOR
+    if failures >= SLOW_AFTER:
+        return SLOW_BASE * int(2 ** (failures - SLOW_AFTER))
+    return None
+
+
+@router.post("/login", response_model=WargaToken, responses=responses(401, 422, 429))
+def login(body: LoginBody, session: SessionDep, settings: SettingsDep) -> Any:
+    """Step 10: phone number and password → a token of type ``warga_probolinggo``."""
+    wrong = NotAuthenticated("Nomor HP atau kata sandi salah", code="login_gagal")
+    try:
+        phone = normalize_mobile(body.telepon)
+    except ValueError:
+        verify_password(None, body.kata_sandi)
+        raise wrong from None
+    account = session.scalar(select(ProbolinggoAccount).where(ProbolinggoAccount.phone == phone))
+    now = utcnow()
+    if account is None:
+        verify_password(None, body.kata_sandi)
+        raise wrong
+    if account.locked_until is not None and account.locked_until > now:
+        return _locked(account.locked_until - now)
+    before = account.failed_logins
+    # Counted as a failure before the (slow) check, in one statement, so parallel guesses cannot
+    # all pass the lock check above: one login per account is checked at a time.
+    failures = session.execute(
+        update(ProbolinggoAccount)
+        .where(ProbolinggoAccount.id == account.id)
+        .values(failed_logins=ProbolinggoAccount.failed_logins + 1)
+        .returning(ProbolinggoAccount.failed_logins)
+    ).scalar_one()
+    session.commit()
+    if failures != before + 1:
+        return _locked(BUSY_WAIT)
+    if not verify_password(account.password_hash, body.kata_sandi):
+        wait = lock_for(failures)
+        if wait is not None:
+            return _lock(session, account.id, now, wait, failed=True)
+        raise wrong
+    session.execute(
+        update(ProbolinggoAccount)
+        .where(ProbolinggoAccount.id == account.id)
+        .values(failed_logins=0, locked_until=None, last_login_at=now)
+    )
+    session.commit()
+    token, expires = issue_token(
+        subject=str(account.id),
+        claims={"typ": TOKEN_TYPE},
+        secret=settings.jwt_secret.get_secret_value(),
+        ttl=timedelta(minutes=settings.jwt_ttl_minutes),
+    )
+    return WargaToken(access_token=token, expires_at=expires)
+
+
+def _lock(
+    session: Session, account_id: int, now: datetime, wait: timedelta, *, failed: bool = False
+) -> JSONResponse:
+    session.execute(
+        update(ProbolinggoAccount)
+        .where(ProbolinggoAccount.id == account_id)
+        .values(locked_until=now + wait)
+    )
+    session.commit()
+    return _locked(wait, failed=failed)
+
+
+def _locked(wait: timedelta, *, failed: bool = False) -> JSONResponse:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    prefix = "Nomor HP atau kata sandi salah. " if failed else ""
+    return JSONResponse(
+        {
+            "error": {
+                "code": "akun_terkunci",
+                "message": (
+                    f"{prefix}Terlalu banyak percobaan masuk; coba lagi dalam {seconds} detik"
+                ),
+                "detail": {"tunggu_detik": seconds},
+            }
+        },
+        status_code=429,
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def current_citizen(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+) -> ProbolinggoAccount:
+    """The account whose ``warga_probolinggo`` token came with the request; 401 otherwise."""
+    if not token:
+        raise NotAuthenticated("Silakan masuk (login) terlebih dahulu")
+    try:
+        claims = read_token(token, settings.jwt_secret.get_secret_value())
+    except jwt.InvalidTokenError as err:
+        raise NotAuthenticated("Token tidak valid atau kedaluwarsa") from err
+    if claims.get("typ") != TOKEN_TYPE:
+        raise NotAuthenticated("Token ini bukan token warga View Probolinggo")
+    account = session.get(ProbolinggoAccount, int(claims["sub"]))
+    if account is None:
+        raise NotAuthenticated("Akun tidak ditemukan")
+    return account
+
+
+CurrentCitizen = Annotated[ProbolinggoAccount, Depends(current_citizen)]
+
+
+@router.get("/akun", response_model=AkunRead, responses=responses(401))
+def my_account(account: CurrentCitizen) -> AkunRead:
+    """The logged-in citizen's own account."""
+    return AkunRead(
+        nama=account.nama,
+        telepon=mask_phone(account.phone),
+        nik=mask_nik(account.nik),
+        status_warga=account.status_warga,
+        siak_terverifikasi=account.siak_terverifikasi,
+        tanggal_lahir=account.tanggal_lahir,
+        dibuat=account.created_at,
+    )

@@ -1,0 +1,298 @@
+"""Helpers for View Probolinggo registration tests: the sample register, a draft as the API writes
+it, the workflow's updates, the OTP read from the notification log (as a developer reads it from
+the dev outbox), and readers of what is left in the database afterwards."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from google.protobuf.message import Message
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.api.common.v1 import Payload
+from temporalio.client import Client, WorkflowHandle
+
+from activities.probolinggo_draft import create_draft, running_draft, set_identity, set_nik
+from activities.probolinggo_refs import client_ref, otp_proof, phone_ref, secret_key
+from alur.security import hash_password
+from alur.seed import SAMPLE_REGISTER, load_register_csv
+from db.models import AuditEvent, Case, Notification
+from db.probolinggo_models import ProbolinggoAccount, ProbolinggoRegistration
+from db.session import transaction
+from workflows.probolinggo import ProbolinggoRegistrasiWorkflow, workflow_id_for
+from workflows.probolinggo_models import (
+    HasilRegistrasi,
+    Isian,
+    Jawaban,
+    KodeOtp,
+    RegistrasiMasuk,
+    StatusWarga,
+)
+
+W = ProbolinggoRegistrasiWorkflow
+Handle = WorkflowHandle[ProbolinggoRegistrasiWorkflow, HasilRegistrasi]
+
+PASSWORD = "Sandi-Rahasia-2026"
+CLIENT = "203.0.113.7"
+
+
+class Person:
+    """A registrant: a synthetic resident from the sample register, or a non-resident."""
+
+    def __init__(
+        self,
+        *,
+        nik: str,
+        nama: str,
+        tempat_lahir: str,
+        tanggal_lahir: date,
+        jenis_kelamin: str,
+        alamat: str,
+        phone: str,
+    ) -> None:
+        self.nik = nik
+        self.nama = nama
+        self.tempat_lahir = tempat_lahir
+        self.tanggal_lahir = tanggal_lahir
+        self.jenis_kelamin = jenis_kelamin
+        self.alamat = alamat
+        self.phone = phone
+
+    def identity(self, **changes: Any) -> dict[str, Any]:
+        data = {
+            "nama": self.nama,
+            "tempat_lahir": self.tempat_lahir,
+            "tanggal_lahir": self.tanggal_lahir,
+            "jenis_kelamin": self.jenis_kelamin,
+            "alamat": self.alamat,
+        }
+        data.update(changes)
+        return data
+
+
+RESIDENT = Person(
+    nik="3574011203850001",
+    nama="Budi Santoso",
+    tempat_lahir="Probolinggo",
+    tanggal_lahir=date(1985, 3, 12),
+    jenis_kelamin="L",
+    alamat="Jl. Brantas No. 12",
+    phone="+6281234500001",
+)
+"""Row 1 of the sample register (Kademangan, 35.74.01)."""
+
+RESIDENT_2 = Person(
+    nik="3574056507900002",
+    nama="Siti Aminah",
+    tempat_lahir="Probolinggo",
+    tanggal_lahir=date(1990, 7, 25),
+    jenis_kelamin="P",
+    alamat="Jl. Anggrek No. 5",
+    phone="+6281234500002",
+)
+"""Row 2 of the sample register (Kedopok, 35.74.05): a woman, day 25 + 40 in the NIK."""
+
+NON_RESIDENT = Person(
+    nik="3573054408920007",
+    nama="Rahmawati",
+    tempat_lahir="Malang",
+    tanggal_lahir=date(1992, 8, 4),
+    jenis_kelamin="P",
+    alamat="Jl. Soekarno Hatta No. 9, Malang",
+    phone="+6285712300003",
+)
+"""A Kota Malang NIK (35.73.05 Lowokwaru), not in Probolinggo's register."""
+
+
+def new_id() -> str:
+    return f"PRB-{secrets.token_hex(6).upper()}"
+
+
+def seed_register(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as s:
+        load_register_csv(s, SAMPLE_REGISTER / "penduduk_probolinggo_sample.csv")
+
+
+def open_draft(
+    sessions: sessionmaker[Session],
+    registration_id: str,
+    status_warga: StatusWarga,
+    phone: str,
+    *,
+    client: str = CLIENT,
+) -> None:
+    """What the API writes (``registrasi`` and ``kata_sandi``) before the workflow acts."""
+    key = secret_key()
+    with transaction(sessions) as s:
+        draft = create_draft(
+            s,
+            registration_id=registration_id,
+            status_warga=status_warga.value,
+            phone=phone,
+            phone_ref=phone_ref(key, phone),
+            client_ref=client_ref(key, client),
+            expires_at=datetime.now(UTC) + timedelta(minutes=15),
+        )
+        draft.password_hash = hash_password(PASSWORD)
+
+
+def write_nik(sessions: sessionmaker[Session], registration_id: str, nik: str) -> None:
+    with transaction(sessions) as s:
+        draft = running_draft(s, registration_id)
+        assert draft is not None
+        set_nik(draft, nik)
+
+
+def write_identity(sessions: sessionmaker[Session], registration_id: str, **data: Any) -> None:
+    with transaction(sessions) as s:
+        draft = running_draft(s, registration_id)
+        assert draft is not None
+        set_identity(draft, **data)
+
+
+async def start(
+    client: Client,
+    queue: str,
+    sessions: sessionmaker[Session],
+    status_warga: StatusWarga,
+    phone: str,
+) -> Handle:
+    """A registration with its draft, waiting on kata_sandi."""
+    registration_id = new_id()
+    open_draft(sessions, registration_id, status_warga, phone)
+    return await client.start_workflow(
+        W.run,
+        RegistrasiMasuk(registration_id=registration_id, status_warga=status_warga),
+        id=workflow_id_for(registration_id),
+        task_queue=queue,
+    )
+
+
+def reg_id(handle: Handle) -> str:
+    return handle.id.removeprefix("probolinggo-registrasi-")
+
+
+def otp_messages(sessions: sessionmaker[Session], registration_id: str) -> list[Notification]:
+    with sessions() as s:
+        q = select(Notification).where(
+            Notification.case_number == registration_id, Notification.purpose == "otp"
+        )
+        return list(s.scalars(q.order_by(Notification.id)))
+
+
+def latest_code(sessions: sessionmaker[Session], registration_id: str) -> str:
+    """The code in the last OTP SMS of the registration (the dev outbox)."""
+    messages = otp_messages(sessions, registration_id)
+    assert messages, "no OTP was sent"
+    found = re.search(r"\b(\d{6})\b", messages[-1].body)
+    assert found is not None, messages[-1].body
+    return found.group(1)
+
+
+def proof(registration_id: str, code: str) -> KodeOtp:
+    return KodeOtp(bukti=otp_proof(secret_key(), registration_id, code))
+
+
+def wrong_code(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+async def set_password(handle: Handle) -> Jawaban:
+    return await handle.execute_update(W.kata_sandi, Isian())
+
+
+async def enter_otp(
+    handle: Handle, sessions: sessionmaker[Session], code: str | None = None
+) -> Jawaban:
+    rid = reg_id(handle)
+    return await handle.execute_update(W.otp, proof(rid, code or latest_code(sessions, rid)))
+
+
+async def enter_nik(handle: Handle, sessions: sessionmaker[Session], nik: str) -> Jawaban:
+    write_nik(sessions, reg_id(handle), nik)
+    return await handle.execute_update(W.nik, Isian())
+
+
+async def enter_identity(handle: Handle, sessions: sessionmaker[Session], **data: Any) -> Jawaban:
+    write_identity(sessions, reg_id(handle), **data)
+    return await handle.execute_update(W.identitas, Isian())
+
+
+async def register(
+    handle: Handle, sessions: sessionmaker[Session], person: Person
+) -> tuple[Jawaban, HasilRegistrasi]:
+    """The straight path from kata_sandi to the account."""
+    assert (await set_password(handle)).hasil == "terkirim"
+    assert (await enter_otp(handle, sessions)).hasil == "diterima"
+    assert (await enter_nik(handle, sessions, person.nik)).hasil == "diterima"
+    answer = await enter_identity(handle, sessions, **person.identity())
+    return answer, await handle.result()
+
+
+def draft_row(sessions: sessionmaker[Session], registration_id: str) -> ProbolinggoRegistration:
+    with sessions() as s:
+        return s.scalars(
+            select(ProbolinggoRegistration).where(
+                ProbolinggoRegistration.registration_id == registration_id
+            )
+        ).one()
+
+
+def accounts(sessions: sessionmaker[Session]) -> list[ProbolinggoAccount]:
+    with sessions() as s:
+        return list(s.scalars(select(ProbolinggoAccount).order_by(ProbolinggoAccount.id)))
+
+
+def audit(sessions: sessionmaker[Session], registration_id: str, *events: str) -> list[AuditEvent]:
+    with sessions() as s:
+        q = select(AuditEvent).where(AuditEvent.case_number == registration_id)
+        if events:
+            q = q.where(AuditEvent.event.in_(events))
+        return list(s.scalars(q.order_by(AuditEvent.id)))
+
+
+def case_row(sessions: sessionmaker[Session], registration_id: str) -> Case:
+    with sessions() as s:
+        return s.scalars(select(Case).where(Case.case_number == registration_id)).one()
+
+
+def assert_erased(draft: ProbolinggoRegistration) -> None:
+    """No personal data left in the draft."""
+    assert draft.erased_at is not None
+    personal = (
+        draft.phone,
+        draft.password_hash,
+        draft.otp_hash,
+        draft.nik,
+        draft.nama,
+        draft.tempat_lahir,
+        draft.tanggal_lahir,
+        draft.jenis_kelamin,
+        draft.alamat,
+        draft.client_ref,
+    )
+    assert personal == (None,) * len(personal)
+
+
+def payloads(message: Message) -> Iterator[Payload]:
+    """Every Payload anywhere inside a protobuf message (a history event)."""
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if isinstance(value, Message):
+            items = [value]
+        elif field.message_type.GetOptions().map_entry:
+            items = list(value.values())
+        else:
+            items = list(value)
+        for item in items:
+            if not isinstance(item, Message):
+                continue
+            if isinstance(item, Payload):
+                yield item
+            else:
+                yield from payloads(item)

@@ -1,0 +1,340 @@
+"""View Probolinggo registration and login over HTTP, against a real worker on the time-skipping
+server: the straight paths, every refusal with its clear 4xx, expiry with the data gone, the
+login lockout, and the registration's whole history read back without any personal data in it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from activities.probolinggo_otp import MAX_OTP_PER_CLIENT_PER_HOUR, MAX_OTP_PER_PHONE_PER_HOUR
+from activities.probolinggo_refs import client_ref, otp_hash, otp_proof, phone_ref, secret_key
+from alur.codec import EncryptionCodec
+from alur.security import hash_password
+from db.probolinggo_models import ProbolinggoAccount, ProbolinggoOtpSend
+from db.session import transaction
+from tests.conftest import TEST_PAYLOAD_KEY, ApiClient
+from tests.probolinggo_helpers import (
+    NON_RESIDENT,
+    PASSWORD,
+    RESIDENT,
+    RESIDENT_2,
+    Person,
+    draft_row,
+    payloads,
+    seed_register,
+)
+from workflows.probolinggo import ProbolinggoRegistrasiWorkflow as W
+from workflows.probolinggo import workflow_id_for
+
+
+def _national(phone: str) -> str:
+    """``+6281234500001`` → ``081234500001`` (how a citizen types it)."""
+    return "0" + phone.removeprefix("+62")
+
+
+async def start(api: ApiClient, person: Person, status_warga: str = "warga_kota") -> str:
+    r = await api.http.post(
+        "/probolinggo/registrasi",
+        json={"status_warga": status_warga, "telepon": _national(person.phone)},
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["telepon"] == person.phone and body["langkah"] == "kata_sandi"
+    return str(body["id_registrasi"])
+
+
+async def post(api: ApiClient, rid: str, step: str, body: dict[str, Any] | None = None) -> Any:
+    return await api.http.post(f"/probolinggo/registrasi/{rid}/{step}", json=body or {})
+
+
+async def outbox_code(api: ApiClient, rid: str) -> str:
+    r = await api.http.get("/dev/outbox", params={"case_number": rid})
+    assert r.status_code == 200
+    otps = [m for m in r.json() if m["purpose"] == "otp"]
+    found = re.search(r"\b(\d{6})\b", otps[0]["body"])
+    assert found is not None
+    return found.group(1)
+
+
+def identity(person: Person, **changes: Any) -> dict[str, Any]:
+    data = person.identity(**changes)
+    data["tanggal_lahir"] = data["tanggal_lahir"].isoformat()
+    return data
+
+
+async def register(api: ApiClient, person: Person, status_warga: str = "warga_kota") -> str:
+    rid = await start(api, person, status_warga)
+    r = await post(api, rid, "kata_sandi", {"kata_sandi": PASSWORD})
+    assert r.status_code == 200 and r.json()["hasil"] == "terkirim", r.text
+    r = await post(api, rid, "otp", {"kode": await outbox_code(api, rid)})
+    assert r.status_code == 200 and r.json()["langkah"] == "nik", r.text
+    r = await post(api, rid, "nik", {"nik": person.nik})
+    assert r.status_code == 200 and r.json()["langkah"] == "identitas", r.text
+    r = await post(api, rid, "identitas", identity(person))
+    assert r.status_code == 200, r.text
+    assert r.json()["hasil"] == "diterima" and r.json()["langkah"] is None
+    return rid
+
+
+async def login(api: ApiClient, phone: str, password: str = PASSWORD) -> Any:
+    return await api.http.post(
+        "/probolinggo/login", json={"telepon": phone, "kata_sandi": password}
+    )
+
+
+async def test_resident_registers_logs_in_and_reads_own_account(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    seed_register(sessions)
+    rid = await register(api, RESIDENT)
+    r = await api.http.get(f"/probolinggo/registrasi/{rid}")
+    assert r.status_code == 200 and r.json()["status"] == "selesai"
+    r = await login(api, f"+62 {RESIDENT.phone[3:6]} {RESIDENT.phone[6:]}")
+    assert r.status_code == 200, r.text
+    token = r.json()["access_token"]
+    r = await api.http.get("/probolinggo/akun", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    me = r.json()
+    assert me["nama"] == RESIDENT.nama and me["siak_terverifikasi"] is True
+    assert me["nik"] == "3574********0001" and RESIDENT.phone not in me["telepon"]
+    # the citizen's token opens no officer route, an officer's token not the citizen's account
+    assert (
+        await api.http.get("/tasks", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 401
+    officer = await api.as_officer("probolinggo.admin")
+    assert (await api.http.get("/probolinggo/akun", headers=officer)).status_code == 401
+
+
+async def test_non_resident_registers_through_the_api(api: ApiClient) -> None:
+    rid = await register(api, NON_RESIDENT, "warga_luar_kota")
+    assert (await login(api, NON_RESIDENT.phone)).status_code == 200
+    r = await api.http.get("/dev/outbox", params={"case_number": rid})
+    assert any("Registrasi berhasil" in m["body"] for m in r.json())
+
+
+async def test_bad_requests_get_clear_4xx(api: ApiClient, sessions: sessionmaker[Session]) -> None:
+    r = await api.http.post(
+        "/probolinggo/registrasi", json={"status_warga": "warga_kota", "telepon": "0335-421234"}
+    )
+    assert r.status_code == 422 and "seluler" in r.json()["error"]["message"]
+    r = await api.http.post(
+        "/probolinggo/registrasi", json={"status_warga": "turis", "telepon": "081234500001"}
+    )
+    assert r.status_code == 422
+    assert (await api.http.get("/probolinggo/registrasi/PRB-NOPE")).status_code == 404
+    rid = await start(api, RESIDENT_2)
+    r = await post(api, rid, "nik", {"nik": RESIDENT_2.nik})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "langkah_lain"
+    assert draft_row(sessions, rid).nik is None  # nothing stored out of order
+    r = await post(api, rid, "kata_sandi", {"kata_sandi": "pendek"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "kata_sandi_lemah"
+    r = await post(api, rid, "kata_sandi", {"kata_sandi": "sandi" + RESIDENT_2.phone[-10:]})
+    assert r.status_code == 422
+    assert r.json()["error"]["detail"]["aturan_dilanggar"] == ["Tidak memuat nomor HP Anda"]
+    assert (await post(api, rid, "kata_sandi", {"kata_sandi": PASSWORD})).status_code == 200
+    r = await post(api, rid, "otp", {"kode": "12345"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+    code = await outbox_code(api, rid)
+    r = await post(api, rid, "otp", {"kode": f"{(int(code) + 1) % 1_000_000:06d}"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "otp_salah"
+    assert r.json()["error"]["detail"]["sisa_percobaan"] == 4
+    r = await post(api, rid, "otp/kirim-ulang")
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) <= 30
+    assert (await post(api, rid, "otp", {"kode": code})).status_code == 200
+    r = await post(api, rid, "nik", {"nik": "35740112038500"})
+    assert r.status_code == 422
+    r = await post(api, rid, "nik", {"nik": "3574011203850099"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "tidak_ada_di_siak"
+
+
+async def test_taken_number_and_taken_nik_are_refused(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    seed_register(sessions)
+    await register(api, RESIDENT)
+    r = await api.http.post(
+        "/probolinggo/registrasi",
+        json={"status_warga": "warga_kota", "telepon": RESIDENT.phone},
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "nomor_terdaftar"
+    other = Person(**{**RESIDENT.__dict__, "phone": "+6281234500077"})
+    rid = await start(api, other)
+    await post(api, rid, "kata_sandi", {"kata_sandi": PASSWORD})
+    await post(api, rid, "otp", {"kode": await outbox_code(api, rid)})
+    r = await post(api, rid, "nik", {"nik": RESIDENT.nik})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "nik_terdaftar"
+
+
+async def test_identity_mismatch_names_the_fields(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    seed_register(sessions)
+    rid = await start(api, RESIDENT_2)
+    await post(api, rid, "kata_sandi", {"kata_sandi": PASSWORD})
+    await post(api, rid, "otp", {"kode": await outbox_code(api, rid)})
+    await post(api, rid, "nik", {"nik": RESIDENT_2.nik})
+    r = await post(api, rid, "identitas", identity(RESIDENT_2, tempat_lahir="Surabaya"))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "identitas_tidak_sesuai"
+    assert r.json()["error"]["detail"]["detail"] == ["tempat_lahir"]
+    assert (await post(api, rid, "identitas", identity(RESIDENT_2))).status_code == 200
+
+
+async def test_expired_registration_answers_410_and_its_data_is_gone(
+    api: ApiClient, sessions: sessionmaker[Session], ts_env: WorkflowEnvironment
+) -> None:
+    rid = await start(api, NON_RESIDENT, "warga_luar_kota")
+    await post(api, rid, "kata_sandi", {"kata_sandi": PASSWORD})
+    await ts_env.sleep(timedelta(minutes=16))
+    handle = api.workers.client.get_workflow_handle(workflow_id_for(rid))
+    await handle.result()
+    r = await api.http.get(f"/probolinggo/registrasi/{rid}")
+    assert r.status_code == 410
+    error = r.json()["error"]
+    assert "15 menit" in error["message"] and "telah dihapus" in error["message"]
+    assert error["detail"]["data_pribadi_dihapus"] is True
+    r = await post(api, rid, "otp", {"kode": "123456"})
+    assert r.status_code == 410
+    draft = draft_row(sessions, rid)
+    assert draft.phone is None and draft.password_hash is None
+    r = await api.http.get("/dev/outbox", params={"case_number": rid})
+    assert all(NON_RESIDENT.phone not in m["recipient"] for m in r.json())
+    assert all(not re.search(r"\d{6}", m["body"]) for m in r.json())
+
+
+def _earlier_sends(sessions: sessionmaker[Session], n: int, **refs: str | None) -> None:
+    with transaction(sessions) as s:
+        for i in range(n):
+            s.add(
+                ProbolinggoOtpSend(
+                    send_key=f"earlier-{uuid.uuid4().hex}",
+                    registration_id=f"PRB-OLD{i}",
+                    phone_ref=refs.get("phone_ref") or f"other-{i}",
+                    client_ref=refs.get("client_ref"),
+                    sent_at=datetime.now(UTC) - timedelta(minutes=20),
+                )
+            )
+
+
+async def test_hourly_caps_on_a_number_and_an_address_refuse_a_new_registration(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    phone = "+6281277700001"
+    _earlier_sends(sessions, MAX_OTP_PER_PHONE_PER_HOUR, phone_ref=phone_ref(secret_key(), phone))
+    r = await api.http.post(
+        "/probolinggo/registrasi", json={"status_warga": "warga_luar_kota", "telepon": phone}
+    )
+    assert r.status_code == 429 and r.headers["Retry-After"] == "3600"
+    assert r.json()["error"]["code"] == "batas_per_jam"
+    # another number from an address that already asked for many codes: refused too
+    _earlier_sends(
+        sessions, MAX_OTP_PER_CLIENT_PER_HOUR, client_ref=client_ref(secret_key(), "127.0.0.1")
+    )
+    r = await api.http.post(
+        "/probolinggo/registrasi",
+        json={"status_warga": "warga_luar_kota", "telepon": "+6281277700002"},
+    )
+    assert r.status_code == 429
+
+
+async def test_login_slows_down_then_locks_the_account(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    with transaction(sessions) as s:
+        s.add(
+            ProbolinggoAccount(
+                registration_id="PRB-LOGIN",
+                phone=RESIDENT.phone,
+                nik=RESIDENT.nik,
+                nama=RESIDENT.nama,
+                tempat_lahir=RESIDENT.tempat_lahir,
+                tanggal_lahir=RESIDENT.tanggal_lahir,
+                jenis_kelamin="L",
+                alamat=RESIDENT.alamat,
+                status_warga="warga_kota",
+                password_hash=hash_password(PASSWORD),
+            )
+        )
+    for _ in range(2):
+        r = await login(api, RESIDENT.phone, "salah-123")
+        assert r.status_code == 401 and r.json()["error"]["code"] == "login_gagal"
+    r = await login(api, RESIDENT.phone, "salah-123")
+    assert r.status_code == 429 and r.headers["Retry-After"] == "30"
+    # while it waits, not even the right password gets in
+    r = await login(api, RESIDENT.phone)
+    assert r.status_code == 429 and r.json()["error"]["code"] == "akun_terkunci"
+    _wait_out(sessions)
+    r = await login(api, RESIDENT.phone, "salah-123")
+    assert r.status_code == 429 and r.headers["Retry-After"] == "60"
+    _wait_out(sessions)
+    r = await login(api, RESIDENT.phone, "salah-123")
+    assert r.status_code == 429 and r.headers["Retry-After"] == str(15 * 60)
+    _wait_out(sessions)
+    # after the lock, one more wrong password locks it again at once
+    r = await login(api, RESIDENT.phone, "salah-123")
+    assert r.status_code == 429 and r.headers["Retry-After"] == str(15 * 60)
+    _wait_out(sessions)
+    assert (await login(api, RESIDENT.phone)).status_code == 200
+    with sessions() as s:
+        account = s.scalars(select(ProbolinggoAccount)).one()
+    assert account.failed_logins == 0 and account.locked_until is None
+    # an unknown number gets the same answer as a wrong password
+    r = await login(api, "+6281299999999")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "login_gagal"
+
+
+def _wait_out(sessions: sessionmaker[Session]) -> None:
+    """The lock's time passes (the login clock is the real one, not Temporal's)."""
+    with transaction(sessions) as s:
+        s.execute(update(ProbolinggoAccount).values(locked_until=None))
+
+
+async def test_registration_history_holds_no_personal_data_raw_or_decoded(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    seed_register(sessions)
+    rid = await start(api, RESIDENT_2)
+    await post(api, rid, "kata_sandi", {"kata_sandi": PASSWORD})
+    code = await outbox_code(api, rid)
+    await post(api, rid, "otp", {"kode": code})
+    await post(api, rid, "nik", {"nik": RESIDENT_2.nik})
+    r = await post(api, rid, "identitas", identity(RESIDENT_2))
+    assert r.status_code == 200
+    with sessions() as s:
+        password_hash = s.scalars(select(ProbolinggoAccount.password_hash)).one()
+    stored_otp = otp_hash(otp_proof(secret_key(), rid, code))
+    secrets_ = {
+        "phone": RESIDENT_2.phone,
+        "phone (national)": RESIDENT_2.phone.removeprefix("+62"),
+        "NIK": RESIDENT_2.nik,
+        "name": RESIDENT_2.nama,
+        "surname": "Aminah",
+        "address": RESIDENT_2.alamat,
+        "password": PASSWORD,
+        "password hash": password_hash,
+        "OTP code": code,
+        "OTP hash": stored_otp,
+    }
+    handle = api.workers.client.get_workflow_handle_for(W.run, workflow_id_for(rid))
+    assert (await handle.result()).status == "selesai"
+    history = await handle.fetch_history()
+    raw = b"".join(event.SerializeToString() for event in history.events)
+    codec = EncryptionCodec.from_base64(TEST_PAYLOAD_KEY)
+    found = [p for event in history.events for p in payloads(event)]
+    decoded = await codec.decode(found)
+    assert len(decoded) > 20  # inputs, update arguments and answers, activity inputs and results
+    clear = b"".join(p.data for p in decoded)
+    assert rid.encode() in clear  # the decoded history is really read...
+    for what, value in secrets_.items():
+        assert value.encode() not in raw, f"{what} in the raw history"
+        assert value.encode() not in clear, f"{what} in the decoded history"
+    desc = await handle.describe()
+    shown = " ".join(str(pair.value) for pair in desc.typed_search_attributes)
+    assert RESIDENT_2.phone not in shown and RESIDENT_2.nik not in shown
+    assert rid in shown
