@@ -48,6 +48,9 @@ class NotifyOfficersInput(BaseModel):
     purpose: str
     role: str
     body: str
+    unit: str | None = None
+    """Only the role's officers of this unit (an OPD, say): a late step is escalated to its own
+    unit's head, not to every head of that role in the agency. ``None``: the whole agency."""
 
 
 class NotifyResult(BaseModel):
@@ -86,15 +89,16 @@ class NotificationActivities:
     def notify_officers(self, inp: NotifyOfficersInput) -> NotifyResult:
         """Send to each active officer of the role who has a phone; an invalid number of one
         officer does not stop the others."""
+        query = select(Officer).where(
+            Officer.agency == inp.case.agency,
+            Officer.role == inp.role,
+            Officer.active.is_(True),
+            Officer.phone.is_not(None),
+        )
+        if inp.unit is not None:
+            query = query.where(Officer.unit == inp.unit)
         with self._sessions() as s:
-            officers = s.scalars(
-                select(Officer).where(
-                    Officer.agency == inp.case.agency,
-                    Officer.role == inp.role,
-                    Officer.active.is_(True),
-                    Officer.phone.is_not(None),
-                )
-            ).all()
+            officers = s.scalars(query).all()
         if not officers:
             return NotifyResult(sent=0, skipped="tidak_ada_pejabat")
         sent = 0

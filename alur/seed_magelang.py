@@ -116,6 +116,11 @@ def opd_officer(opd: str) -> str:
     return f"magelang.opd.{opd}"
 
 
+def kepala_opd_officer(opd: str) -> str:
+    """The demo head's username of an OPD: who is told when the OPD serves a request late."""
+    return f"magelang.kepala_opd.{opd}"
+
+
 def seed_magelang(session: Session, password: str = DEMO_PASSWORD) -> int:
     """Add what is missing of the MAGESTY demo data; returns rows added."""
     session.flush()  # the demo officers the caller just added must exist for the mapping's FK
@@ -136,27 +141,33 @@ def seed_magelang(session: Session, password: str = DEMO_PASSWORD) -> int:
     officers = set(session.scalars(select(Officer.username)))
     hashed: str | None = None
     names = {kode: nama for kode, nama, _ in OPD}
-    for kode, _nama, singkatan in OPD:
-        username = opd_officer(kode)
-        if username in officers:
-            continue
-        hashed = hashed or hash_password(password)
-        session.add(
-            Officer(
-                username=username,
-                full_name=f"Petugas {singkatan} (demo)",
-                password_hash=hashed,
-                agency=MAGELANG.agensi,
-                unit=names[kode],
-                role="opd",
-                phone=None,
+    for i, (kode, _nama, singkatan) in enumerate(OPD, start=1):
+        # Each OPD's officer and head sit in the OPD's unit: escalations of a late request go to
+        # the head of the OPD that owns it (``HumanSteps(unit=...)``), who needs a phone for that.
+        for username, role, title, phone in (
+            (opd_officer(kode), "opd", "Petugas", None),
+            (kepala_opd_officer(kode), "kepala_opd", "Kepala", f"+6281299{i:06d}"),
+        ):
+            if username in officers:
+                continue
+            hashed = hashed or hash_password(password)
+            session.add(
+                Officer(
+                    username=username,
+                    full_name=f"{title} {singkatan} (demo)",
+                    password_hash=hashed,
+                    agency=MAGELANG.agensi,
+                    unit=names[kode],
+                    role=role,
+                    phone=phone,
+                )
             )
-        )
-        officers.add(username)
-        added += 1
+            officers.add(username)
+            added += 1
     session.flush()
     mapped = set(session.scalars(select(MagestyPetugasOpd.username)))
     wanted = {opd_officer(kode): kode for kode, _, _ in OPD} | GENERIC_OFFICERS
+    wanted |= {kepala_opd_officer(kode): kode for kode, _, _ in OPD}
     for username, opd in wanted.items():
         if username in officers and username not in mapped:
             session.add(MagestyPetugasOpd(username=username, opd_kode=opd))

@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 from temporalio.service import RPCError
 from temporalio.worker import Replayer
 
+from alur.seed_magelang import OPD as SEEDED_OPD
 from alur.settings import get_settings
 from alur.temporal import data_converter
 from db.magelang_models import MagestyAkun, MagestyPermohonan
@@ -42,6 +43,8 @@ from workflows.magelang_models import (
 from workflows.models import Actor, CaseStatus
 
 AGENCY = "magelang-diskominfostat"
+OPD_NAMA = {kode: nama for kode, nama, _ in SEEDED_OPD}
+"""The seeded OPDs' names: their officers' unit."""
 OPD_DUKCAPIL = Actor(username="magelang.opd", role="opd", agency=AGENCY)
 OPD_DINKES = Actor(username="magelang.opd.dinkes", role="opd", agency=AGENCY)
 SATKER = Actor(username="magelang.satker", role="satker", agency=AGENCY)
@@ -179,6 +182,7 @@ def add_permohonan(
         layanan_kode=layanan,
         layanan_nama="Akta Kelahiran",
         opd_kode=opd,
+        opd_nama=OPD_NAMA[opd],
     )
 
 

@@ -15,8 +15,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from alur.seed_magelang import kepala_opd_officer, seed_magelang
 from db.magelang_models import MagestyPermohonan, MagestySurvei
-from db.models import Case, Task
+from db.models import Case, Officer, Task
+from db.session import transaction
 from tests import magelang_helpers as mg
 from tests.conftest import RunningWorkers
 from tests.malang_helpers import poll
@@ -132,6 +134,8 @@ async def test_late_service_is_breached_escalated_to_kepala_opd_and_still_served
     demo_officers: list[str],
     ts_env: WorkflowEnvironment,
 ) -> None:
+    with transaction(sessions) as s:
+        seed_magelang(s)  # a Kepala OPD in each OPD's unit, with a phone
     akun_id = mg.add_akun(sessions, status="aktif")
     inp = mg.add_permohonan(sessions, akun_id)
     handle = await mg.start_layanan(workers.client, workers.task_queue, inp)
@@ -150,7 +154,21 @@ async def test_late_service_is_breached_escalated_to_kepala_opd_and_still_served
 
     [esc] = await poll(escalated, bool, "escalation")
     assert esc.detail["kepada_peran"] == "kepala_opd"  # type: ignore[attr-defined]
-    assert esc.detail["terkirim"] >= 1  # type: ignore[attr-defined]
+    assert esc.detail["unit"] == mg.OPD_NAMA["disdukcapil"]  # type: ignore[attr-defined]
+    # Only the head of the OPD that owns the request is told, not every OPD's head.
+    with sessions() as s:
+        heads = dict(
+            s.execute(
+                select(Officer.phone, Officer.username).where(Officer.role == "kepala_opd")
+            ).all()
+        )
+    told = {
+        heads.get(m.recipient)
+        for m in mg.messages(sessions, inp.case_number)
+        if m.purpose == "eskalasi"
+    }
+    assert told == {kepala_opd_officer("disdukcapil")}
+    assert esc.detail["terkirim"] == 1  # type: ignore[attr-defined]
     [breach] = mg.audit(sessions, inp.case_number, "sla_terlampaui")
     assert breach.step == "pelayanan_opd" and breach.detail["mutu_baku"] == "60 Detik"
 

@@ -58,9 +58,12 @@ class InboxItem:
 class HumanSteps:
     """A workflow's human steps: its inbox of officer actions, the open task, the audit keys."""
 
-    def __init__(self, sop: Sop, case: CaseRef) -> None:
+    def __init__(self, sop: Sop, case: CaseRef, unit: str | None = None) -> None:
+        """``unit``: the unit the case belongs to (a Magelang OPD) when the SOP's roles exist in
+        several units of one agency; escalations then reach only that unit's superiors."""
         self.sop = sop
         self.case = case
+        self.unit = unit
         self.inbox: list[InboxItem] = []
         self.seen: set[str] = set()
         self.task: OpenTask | None = None
@@ -246,6 +249,7 @@ class HumanSteps:
                     step=step.kode,
                     purpose="eskalasi",
                     role=superior,
+                    unit=self.unit,
                     body=(
                         f"[Alur] Kasus {self.case.case_number}: langkah {step.kode} melewati "
                         f"mutu baku {step.waktu_teks}. Mohon ditindaklanjuti oleh "
@@ -264,6 +268,8 @@ class HumanSteps:
             detail = {"kepada_peran": superior, "terkirim": 0, "catatan": f"gagal: {err.cause}"}
         else:
             detail = {"kepada_peran": superior, "terkirim": result.sent, "catatan": result.skipped}
+        if self.unit is not None:
+            detail["unit"] = self.unit
         await self.audit(step.kode, round, "eskalasi", detail=detail)
 
     async def settle(self) -> None:

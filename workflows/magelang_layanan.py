@@ -52,7 +52,7 @@ class MagestyLayananWorkflow:
             sop=MAGELANG.kode,
             agency=MAGELANG.agensi,
         )
-        self._steps = HumanSteps(MAGELANG, self._case)
+        self._steps = HumanSteps(MAGELANG, self._case, unit=inp.opd_nama)
         self._status = "diajukan"
         self._survei_terbuka = False
         self._survei_ditutup = False

@@ -152,6 +152,9 @@ class PermohonanMasuk(BaseModel):
     layanan_kode: str
     layanan_nama: str
     opd_kode: str
+    opd_nama: str | None = None
+    """The OPD's name, its officers' ``unit``: a late request is escalated to that OPD's head
+    only. ``None`` (requests filed before it was passed) escalates to every Kepala OPD."""
 
 
 class PelayananOpdData(BaseModel):

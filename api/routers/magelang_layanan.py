@@ -245,6 +245,7 @@ def _record(
         layanan_kode=service.kode,
         layanan_nama=service.nama,
         opd_kode=service.opd_kode,
+        opd_nama=session.scalar(select(MagestyOpd.nama).where(MagestyOpd.kode == service.opd_kode)),
     )
     if session.scalar(select(Case.id).where(Case.case_number == number)) is not None:
         return inp, False
