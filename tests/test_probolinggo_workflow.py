@@ -3,6 +3,8 @@ a citizen can take, checked by what the citizen is answered and what is left in 
 
 from __future__ import annotations
 
+import asyncio
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,7 +18,7 @@ from temporalio.worker import Replayer
 
 from activities.probolinggo_otp import MAX_OTP_PER_CLIENT_PER_HOUR, MAX_OTP_PER_PHONE_PER_HOUR
 from activities.probolinggo_refs import client_ref, phone_ref, secret_key
-from activities.senders import PermanentSendError, SentMessage
+from activities.senders import PermanentSendError, SentMessage, TemporarySendError
 from alur.temporal import data_converter
 from db.models import Notification
 from db.probolinggo_models import ProbolinggoOtpSend
@@ -386,3 +388,54 @@ async def test_an_update_for_another_step_is_rejected_before_history(
     assert "kata_sandi" in str(err.value.cause)
     await set_password(handle)
     assert (await handle.query(W.status)).langkah == "otp"
+
+
+class FlakySender:
+    """Twilio answering 503 to every attempt (worth retrying) until ``recover()``, then the dev
+    outbox's behaviour: the message is accepted."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.down = True
+        self.calls = 0
+
+    def recover(self) -> None:
+        self.down = False
+
+    def send(self, **kw: Any) -> SentMessage:
+        self.calls += 1
+        if self.down:
+            raise TemporarySendError("Service Unavailable", status=503)
+        self.last_body = str(kw["body"])
+        return SentMessage(provider="fake", provider_id=f"SM{self.calls:032d}", status="queued")
+
+
+async def test_provider_down_is_retried_within_the_minute_then_the_citizen_may_ask_again(
+    ts_env: WorkflowEnvironment, sessions: sessionmaker[Session]
+) -> None:
+    sender = FlakySender()
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    ws = build_workers(ts_env.client, task_queue=queue, session_factory=sessions, sender=sender)
+    async with ws[0], ws[1]:
+        handle = await start(ts_env.client, queue, sessions, LUAR, NON_RESIDENT.phone)
+        rid = reg_id(handle)
+        pending = asyncio.create_task(set_password(handle))
+        await ts_env.sleep(timedelta(seconds=61))  # past the send's 45 s bound
+        answer = await pending
+        assert answer.hasil == "tunggu" and answer.tunggu_detik == 0
+        assert "silakan minta kirim ulang" in answer.pesan
+        tries = otp_messages(sessions, rid)
+        assert len(tries) > 1 and {t.status for t in tries} == {"retrying"}  # retried, not sent
+        # the trail says why: the provider's last answer, a temporary error
+        assert [e.detail["jenis"] for e in audit(sessions, rid, "otp_gagal_dikirim")] == [
+            "TemporarySendError"
+        ]
+
+        sender.recover()
+        again = await handle.execute_update(W.kirim_ulang_otp, Isian())
+        assert again.hasil == "terkirim"
+        code = re.search(r"\b(\d{6})\b", sender.last_body)
+        assert code is not None  # the SMS the citizen got holds the code; the log masks it
+        assert (await enter_otp(handle, sessions, code.group(1))).hasil == "diterima"
+        await handle.terminate()
