@@ -208,7 +208,7 @@ def build_activities(deps: ActivityDeps) -> ActivitySet:
     """The MAGESTY activities for the worker: sends on the notifications queue, the rest on main."""
     from alur.settings import get_settings
 
-    key = kode_key(get_settings().jwt_secret.get_secret_value())
+    key = kode_key(get_settings().personal_ref_key.get_secret_value())
     acts = MagestyActivities(deps.session_factory, deps.sender, deps.status_callback, key)
     return ActivitySet(
         main=[

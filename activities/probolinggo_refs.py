@@ -14,8 +14,8 @@ import hashlib
 import hmac
 
 REF_KEY_CONTEXT = b"alur/probolinggo/ref-key/v1"
-"""Domain separator: the key for references is derived from the JWT secret, never equal to it.
-(A setting of its own, ``ALUR_PERSONAL_REF_KEY``, would be better; see docs/probolinggo.md.)"""
+"""Domain separator: the key for references is derived from ``ALUR_PERSONAL_REF_KEY``, so the
+same secret yields unrelated keys for View Probolinggo and for MAGESTY."""
 
 
 def ref_key(secret: str) -> bytes:
@@ -48,7 +48,7 @@ def otp_hash(proof: str) -> str:
 
 
 def secret_key() -> bytes:
-    """The reference key of this deployment (from ``ALUR_JWT_SECRET``)."""
+    """The reference key of this deployment (from ``ALUR_PERSONAL_REF_KEY``)."""
     from alur.settings import get_settings
 
-    return ref_key(get_settings().jwt_secret.get_secret_value())
+    return ref_key(get_settings().personal_ref_key.get_secret_value())

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_JWT_SECRET = "alur-dev-jwt-secret-change-me-in-production-0123456789"
 _DEV_PAYLOAD_KEY = "YWx1ci1kZXYtcGF5bG9hZC1rZXktMzJieXRlcyEhISE="  # base64 of 32 bytes, dev only
+_DEV_PERSONAL_REF_KEY = "alur-dev-personal-ref-key-change-me-in-production-0123"
 
 
 class Settings(BaseSettings):
@@ -40,6 +41,10 @@ class Settings(BaseSettings):
     jwt_ttl_minutes: int = 480
     payload_key: SecretStr = SecretStr(_DEV_PAYLOAD_KEY)
     """Base64 of the 32-byte AES-256-GCM key that encrypts workflow payloads in Temporal."""
+    personal_ref_key: SecretStr = SecretStr(_DEV_PERSONAL_REF_KEY)
+    """The secret of the keyed hashes (HMAC) Alur keeps instead of personal data and codes: phone
+    and client-address references for the OTP caps, OTP and activation-code digests. Its own
+    secret, so rotating the JWT secret (logging everyone out) does not void codes in flight."""
 
     public_base_url: str = "http://localhost:8000"
     """The URL Twilio reaches the API at; webhook signatures are checked against it."""
@@ -74,6 +79,8 @@ class Settings(BaseSettings):
             raise RuntimeError("ALUR_JWT_SECRET must be set in production")
         if self.payload_key.get_secret_value() == _DEV_PAYLOAD_KEY:
             raise RuntimeError("ALUR_PAYLOAD_KEY must be set in production")
+        if self.personal_ref_key.get_secret_value() == _DEV_PERSONAL_REF_KEY:
+            raise RuntimeError("ALUR_PERSONAL_REF_KEY must be set in production")
 
 
 @lru_cache

@@ -99,7 +99,7 @@ async def start_akun(
 
 def digest(akun_id: int, kode: str) -> str:
     """What the API sends for a code the citizen typed."""
-    return kode_digest(kode_key(get_settings().jwt_secret.get_secret_value()), akun_id, kode)
+    return kode_digest(kode_key(get_settings().personal_ref_key.get_secret_value()), akun_id, kode)
 
 
 def codes_sent(sessions: sessionmaker[Session], akun_id: int) -> list[str]:

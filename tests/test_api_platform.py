@@ -144,6 +144,10 @@ async def test_dev_outbox_exists_in_development_only(sessions: sessionmaker[Sess
 def test_production_refuses_the_dev_secrets() -> None:
     with pytest.raises(RuntimeError, match="ALUR_JWT_SECRET"):
         Settings(environment="production").check_production()
+    real = {"jwt_secret": "j" * 48, "payload_key": "cHJvZHVjdGlvbi1wYXlsb2FkLWtleS0zMi1ieXRlcyE="}
+    with pytest.raises(RuntimeError, match="ALUR_PERSONAL_REF_KEY"):
+        Settings(environment="production", **real).check_production()  # type: ignore[arg-type]
+    Settings(environment="production", personal_ref_key="r" * 48, **real).check_production()  # type: ignore[arg-type]
 
 
 class _TemporalDown:

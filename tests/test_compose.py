@@ -43,6 +43,7 @@ SAMPLE_ENV = {
     "POSTGRES_ALUR_PASSWORD": "alur-db-secret",
     "ALUR_JWT_SECRET": "a-production-jwt-secret-that-is-long-enough-0123456789",
     "ALUR_PAYLOAD_KEY": "cHJvZHVjdGlvbi1wYXlsb2FkLWtleS0zMi1ieXRlcyE=",
+    "ALUR_PERSONAL_REF_KEY": "a-production-personal-reference-key-long-enough-0123",
     "ALUR_PUBLIC_BASE_URL": "https://alur.example.go.id",
     "ALUR_TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
     "ALUR_TWILIO_AUTH_TOKEN": "twilio-auth-token",
@@ -404,6 +405,7 @@ def test_environment_loads_as_production_settings(services: dict[str, Any], name
     assert settings.environment == "production"
     assert settings.jwt_secret.get_secret_value() == SAMPLE_ENV["ALUR_JWT_SECRET"]
     assert settings.payload_key.get_secret_value() == SAMPLE_ENV["ALUR_PAYLOAD_KEY"]
+    assert settings.personal_ref_key.get_secret_value() == SAMPLE_ENV["ALUR_PERSONAL_REF_KEY"]
     assert settings.public_base_url == SAMPLE_ENV["ALUR_PUBLIC_BASE_URL"]
     assert settings.use_twilio
     assert not settings.dev_endpoints

@@ -352,7 +352,7 @@ async def aktivasi(
     akun = await run_db(sessions, _exists, akun_id)
     if akun.status == "aktif":
         raise Conflict("Akun sudah aktif; silakan masuk", code="sudah_aktif")
-    key = kode_key(settings.jwt_secret.get_secret_value())
+    key = kode_key(settings.personal_ref_key.get_secret_value())
     inp = AktivasiInput(kode_digest=kode_digest(key, akun_id, body.kode))
     try:
         hasil = await client.get_workflow_handle(akun.workflow_id).execute_update(

@@ -42,7 +42,7 @@ class Gone(AlurError):
 
 def key(settings: Settings) -> bytes:
     """The HMAC key of references (phone, address, OTP proof)."""
-    return ref_key(settings.jwt_secret.get_secret_value())
+    return ref_key(settings.personal_ref_key.get_secret_value())
 
 
 def address(request: Request) -> str:
