@@ -15,6 +15,10 @@ from typing import Literal
 from pydantic import Field, SecretStr, computed_field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from alur.settings_magelang import MagelangSettings
+from alur.settings_probolinggo import ProbolinggoSettings
+from alur.settings_trenggalek import TrenggalekSettings
+
 _DEV_JWT_SECRET = "alur-dev-jwt-secret-change-me-in-production-0123456789"
 _DEV_PAYLOAD_KEY = "YWx1ci1kZXYtcGF5bG9hZC1rZXktMzJieXRlcyEhISE="  # base64 of 32 bytes, dev only
 _DEV_PERSONAL_REF_KEY = "alur-dev-personal-ref-key-change-me-in-production-0123"
@@ -23,7 +27,9 @@ _DEV_PERSONAL_REF_KEY = "alur-dev-personal-ref-key-change-me-in-production-0123"
 class Settings(BaseSettings):
     """All of Alur's settings. ``environment="production"`` refuses the dev secrets."""
 
-    model_config = SettingsConfigDict(env_prefix="ALUR_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ALUR_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
 
     environment: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path(".alur")
@@ -70,6 +76,13 @@ class Settings(BaseSettings):
     def dev_endpoints(self) -> bool:
         """The dev outbox endpoint exists only outside production."""
         return self.environment != "production"
+
+    magelang: MagelangSettings = Field(default_factory=MagelangSettings)
+    """MAGESTY's limits (``ALUR_MAGELANG__...``): see docs/magelang.md."""
+    trenggalek: TrenggalekSettings = Field(default_factory=TrenggalekSettings)
+    """The proposals' limits (``ALUR_TRENGGALEK__...``): see docs/trenggalek.md."""
+    probolinggo: ProbolinggoSettings = Field(default_factory=ProbolinggoSettings)
+    """The registration's limits (``ALUR_PROBOLINGGO__...``): see docs/probolinggo.md."""
 
     def check_production(self) -> None:
         """Refuse to run production on the embedded dev secrets."""
