@@ -4,8 +4,9 @@
 registration draft, and sends the code by SMS. Before it sends, it counts the codes sent in the
 last hour to the same number and from the same client address (by HMAC, see
 ``probolinggo_refs``): each SMS costs money, and SMS pumping (bots requesting codes to premium
-numbers) is a real cost, so past the cap it refuses without retrying. A number the provider calls
-invalid is not retried either: the workflow tells the citizen.
+numbers) is a real cost, so past the cap it refuses without retrying. The caps are the settings
+``ALUR_PROBOLINGGO__MAX_OTP_PER_PHONE_PER_HOUR`` and ``..._PER_CLIENT_PER_HOUR``. A number the
+provider calls invalid is not retried either: the workflow tells the citizen.
 
 Every attempt goes to the shared notification log, as the other SOPs' messages do, so
 ``GET /dev/outbox`` shows the code in development. Outside development the logged body has the
@@ -27,6 +28,7 @@ from temporalio.exceptions import ApplicationError
 from activities.probolinggo_refs import otp_hash, otp_proof
 from activities.senders import PermanentSendError, Sender, TemporarySendError
 from alur.masking import mask_phone
+from alur.settings_probolinggo import ProbolinggoSettings
 from db.base import utcnow
 from db.models import Notification
 from db.probolinggo_models import ProbolinggoAccount, ProbolinggoOtpSend, ProbolinggoRegistration
@@ -34,11 +36,6 @@ from db.session import transaction
 from workflows.models import CaseRef
 
 log = logging.getLogger(__name__)
-
-MAX_OTP_PER_PHONE_PER_HOUR = 5
-"""Codes one phone number may receive in an hour, across registrations."""
-MAX_OTP_PER_CLIENT_PER_HOUR = 20
-"""Codes one client address may ask for in an hour (a household or office shares an address)."""
 
 _DONE = ("queued", "accepted", "sending", "sent", "delivered", "read")
 
@@ -75,11 +72,21 @@ class ProbolinggoSmsActivities:
         session_factory: sessionmaker[Session],
         ref_key: bytes,
         status_callback: str | None = None,
+        limits: ProbolinggoSettings | None = None,
     ) -> None:
         self._sender = sender
         self._sessions = session_factory
         self._key = ref_key
         self._status_callback = status_callback
+        self._given_limits = limits
+
+    def _limits(self) -> ProbolinggoSettings:
+        """The hourly caps: those given, else the process's settings (read at each send)."""
+        if self._given_limits is not None:
+            return self._given_limits
+        from alur.settings import get_settings
+
+        return get_settings().probolinggo
 
     @activity.defn
     def kirim_otp(self, inp: KirimOtpInput) -> OtpTerkirim:
@@ -155,13 +162,14 @@ class ProbolinggoSmsActivities:
 
     # --- helpers --------------------------------------------------------------------------------
     def _check_caps(self, s: Session, phone_ref: str, client_ref: str | None) -> None:
+        limits = self._limits()
         since = utcnow() - timedelta(hours=1)
         per_phone = s.scalar(
             select(func.count(ProbolinggoOtpSend.id)).where(
                 ProbolinggoOtpSend.phone_ref == phone_ref, ProbolinggoOtpSend.sent_at > since
             )
         )
-        if (per_phone or 0) >= MAX_OTP_PER_PHONE_PER_HOUR:
+        if (per_phone or 0) >= limits.max_otp_per_phone_per_hour:
             raise ApplicationError(
                 "Batas pengiriman kode OTP ke nomor ini tercapai, coba lagi dalam 1 jam",
                 "nomor",
@@ -175,7 +183,7 @@ class ProbolinggoSmsActivities:
                 ProbolinggoOtpSend.client_ref == client_ref, ProbolinggoOtpSend.sent_at > since
             )
         )
-        if (per_client or 0) >= MAX_OTP_PER_CLIENT_PER_HOUR:
+        if (per_client or 0) >= limits.max_otp_per_client_per_hour:
             raise ApplicationError(
                 "Batas permintaan kode OTP dari jaringan ini tercapai, coba lagi dalam 1 jam",
                 "alamat",

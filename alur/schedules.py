@@ -1,7 +1,8 @@
 """Temporal Schedules Alur needs, created or brought up to date when the worker starts.
 
 - ``magesty-statistik-harian``: MAGESTY's daily user-statistics report (SOP step 3), every day at
-  00:05 WIB (17:05 UTC), reporting on the day that just ended.
+  ``Settings.magelang.statistik_jam`` (default 00:05 WIB, 17:05 UTC), reporting on the day that
+  just ended.
 """
 
 from __future__ import annotations
@@ -22,16 +23,19 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from alur.settings import get_settings
+from alur.settings_magelang import MagelangSettings
 from workflows.magelang_models import LaporanStatistikInput
 from workflows.magelang_statistik import MagestyLaporanStatistikWorkflow
 
 STATISTIK_SCHEDULE_ID = "magesty-statistik-harian"
-STATISTIK_OFFSET = timedelta(hours=17, minutes=5)
-"""00:05 WIB is 17:05 UTC; WIB has no daylight saving, so a fixed UTC offset is exact."""
 
 
-def statistik_schedule(task_queue: str) -> Schedule:
-    """The daily MAGESTY statistics schedule as it should be."""
+def statistik_schedule(task_queue: str, magelang: MagelangSettings | None = None) -> Schedule:
+    """The daily MAGESTY statistics schedule as it should be, at ``magelang.statistik_jam`` WIB
+    (the process's settings when omitted). WIB has no daylight saving, so a fixed UTC offset is
+    exact."""
+    offset = (magelang or get_settings().magelang).statistik_offset
     return Schedule(
         action=ScheduleActionStartWorkflow(
             MagestyLaporanStatistikWorkflow.run,
@@ -39,16 +43,17 @@ def statistik_schedule(task_queue: str) -> Schedule:
             id="magesty-statistik",
             task_queue=task_queue,
         ),
-        spec=ScheduleSpec(
-            intervals=[ScheduleIntervalSpec(every=timedelta(days=1), offset=STATISTIK_OFFSET)]
-        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(days=1), offset=offset)]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
 
 
-async def ensure_schedules(client: Client, task_queue: str) -> None:
-    """Create Alur's schedules if missing, bring existing ones up to date."""
-    wanted = statistik_schedule(task_queue)
+async def ensure_schedules(
+    client: Client, task_queue: str, magelang: MagelangSettings | None = None
+) -> None:
+    """Create Alur's schedules if missing, bring existing ones up to date (also a changed time of
+    day: the next worker start moves the schedule)."""
+    wanted = statistik_schedule(task_queue, magelang)
     try:
         await client.create_schedule(STATISTIK_SCHEDULE_ID, wanted)
     except ScheduleAlreadyRunningError:

@@ -53,7 +53,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.dev_outbox import DevOutboxSender
 from alur.seed import seed
-from alur.settings import Settings
+from alur.settings import Settings, get_settings
 from alur.temporal import SEARCH_ATTRIBUTES, data_converter, dev_server_path
 from api.main import create_app
 from bench.common import BenchError, CaseTiming
@@ -207,11 +207,18 @@ async def bench(
 ) -> list[SopResult]:
     """Bring everything up, then per SOP warm up and run both phases; tear everything down.
 
+    A flow module may name environment settings for the bench (``BENCH_ENVIRONMENT``: Probolinggo
+    lifts its hourly OTP caps, which one bench client would hit at once); they are set before any
+    settings are read, so the API and the workers see them as a deployment's would.
+
     The worker and the API get an engine each, as in a deployment where they are two processes.
     The API's pool holds ``api_pool_size`` connections (plus SQLAlchemy's overflow of 10). The API
     holds no connection while it waits on Temporal, so SQLAlchemy's default pool of 5 serves the
     default concurrency of 25 (an earlier version blocked its event loop here: the bench found it).
     """
+    for module in {importlib.import_module(f"bench.{name}_flow") for name in sops}:
+        os.environ.update(getattr(module, "BENCH_ENVIRONMENT", {}))
+    get_settings.cache_clear()
     with tempfile.TemporaryDirectory(prefix="alur-bench-") as tmp:
         url = prepare_database(Path(tmp))
         worker_engine = make_engine(url)

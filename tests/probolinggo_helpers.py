@@ -25,6 +25,7 @@ from db.probolinggo_models import ProbolinggoAccount, ProbolinggoRegistration
 from db.session import transaction
 from workflows.probolinggo import ProbolinggoRegistrasiWorkflow, workflow_id_for
 from workflows.probolinggo_models import (
+    AturanRegistrasi,
     HasilRegistrasi,
     Isian,
     Jawaban,
@@ -160,13 +161,18 @@ async def start(
     sessions: sessionmaker[Session],
     status_warga: StatusWarga,
     phone: str,
+    aturan: AturanRegistrasi | None = None,
 ) -> Handle:
-    """A registration with its draft, waiting on kata_sandi."""
+    """A registration with its draft, waiting on kata_sandi; held to ``aturan`` when given (else
+    the input carries no limits, as before they were settings, and the defaults apply)."""
     registration_id = new_id()
     open_draft(sessions, registration_id, status_warga, phone)
+    inp = RegistrasiMasuk(registration_id=registration_id, status_warga=status_warga)
+    if aturan is not None:
+        inp.aturan = aturan
     return await client.start_workflow(
         W.run,
-        RegistrasiMasuk(registration_id=registration_id, status_warga=status_warga),
+        inp,
         id=workflow_id_for(registration_id),
         task_queue=queue,
     )

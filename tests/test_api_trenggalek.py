@@ -5,15 +5,22 @@ publishes; every bad request gets a clear 4xx and changes nothing."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.api.enums.v1 import EventType
 
+from alur.settings import Settings
+from api.main import create_app
 from db.models import AuditEvent, Case
 from db.trenggalek_models import TrenggalekUsulan
-from tests.conftest import ApiClient
-from workflows.trenggalek_models import RANTAI_TELAAH
+from tests.conftest import TEST_PAYLOAD_KEY, ApiClient, RunningWorkers
+from workflows.trenggalek_models import RANTAI_TELAAH, UsulanMasuk
 
 FUNGSIONAL = "trenggalek.fungsional"
 KASI = "trenggalek.kasi"
@@ -341,3 +348,79 @@ async def test_trail_is_for_the_agencys_officers_only(api: ApiClient) -> None:
     assert missing.status_code == 404
     assert own.status_code == 200
     assert own.json()["arsip"][0]["peristiwa"] == "kasus_dibuka"
+
+
+@pytest.fixture
+async def api_settings(
+    workers: RunningWorkers, sessions: sessionmaker[Session], demo_officers: list[str]
+) -> AsyncIterator[ApiClient]:
+    """The API as ``api`` builds it, with an operator's ``ALUR_TRENGGALEK__...`` changes."""
+    settings = Settings(
+        environment="test",
+        task_queue=workers.task_queue,
+        payload_key=TEST_PAYLOAD_KEY,
+        public_base_url="http://testserver",
+        trenggalek={"max_rounds_per_run": 1, "kode_unit_agenda": "DISKOMINFO"},
+    )
+    app = create_app(settings, sessions=sessions, temporal=workers.client)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield ApiClient(http, workers)
+
+
+async def test_trenggalek_settings_set_the_agenda_unit_and_the_rounds_per_run(
+    api_settings: ApiClient,
+) -> None:
+    api = api_settings
+    r = await propose(api)
+    assert r.status_code == 201, r.text
+    number, agenda = r.json()["nomor_kasus"], r.json()["nomor_agenda"]
+    assert agenda.split("/")[1] == "DISKOMINFO"
+    await write_all(api, number, "v1")
+    body = {"keputusan": "revisi", "catatan": "Perbaiki", "kembali_ke": "perumusan"}
+    await act(api, KASI, number, "telaah_pimpinan", body)
+    await write_all(api, number, "v2", first="perumusan")
+    await climb(api, number)
+    await finish(api, number)
+
+    handle = api.workers.client.get_workflow_handle(f"trenggalek-{number}")
+    info = (await handle.describe()).raw_description.workflow_execution_info
+    first = api.workers.client.get_workflow_handle(handle.id, run_id=info.first_run_id)
+    history = await first.fetch_history()
+    # after one round (the setting, not the default 10) the workflow continued as new
+    assert history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+    r = await api.http.get(f"/trenggalek/kasus/{number}", headers=await api.as_officer(KASI))
+    assert r.json()["status"] == "selesai"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("max_rounds_per_run", 0, "greater than 0"),
+        ("max_rounds_per_run", "sepuluh", "valid integer"),
+        ("kode_unit_agenda", "APTIKA/2", "should match pattern"),
+        ("kode_unit_agenda", "", "should match pattern"),
+        ("max_round_per_run", 5, "Extra inputs are not permitted"),
+    ],
+)
+def test_trenggalek_settings_refuse_bad_values_by_name(
+    field: str, value: object, message: str
+) -> None:
+    with pytest.raises(ValidationError) as err:
+        Settings(trenggalek={field: value})
+    text = str(err.value)
+    assert f"trenggalek.{field}" in text and message in text
+
+
+def test_trenggalek_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (
+        Settings().trenggalek.max_rounds_per_run
+        == UsulanMasuk.model_fields["max_rounds_per_run"].default
+    )  # the workflow input's own default: recorded histories replay unchanged
+    monkeypatch.setenv("ALUR_TRENGGALEK__MAX_ROUNDS_PER_RUN", "4")
+    monkeypatch.setenv("ALUR_TRENGGALEK__KODE_UNIT_AGENDA", "KOMINFO")
+    t = Settings().trenggalek
+    assert (t.max_rounds_per_run, t.kode_unit_agenda) == (4, "KOMINFO")
+    monkeypatch.setenv("ALUR_TRENGGALEK__MAX_ROUNDS_PER_RUN", "-1")
+    with pytest.raises(ValidationError, match=r"trenggalek\.max_rounds_per_run"):
+        Settings()

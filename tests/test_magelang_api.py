@@ -8,16 +8,23 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.senders import PermanentSendError
 from alur.seed_magelang import seed_magelang
+from alur.settings import Settings
+from api.main import create_app
+from api.routers.magelang_akun import aturan_dari
 from db.session import transaction
-from tests.conftest import ApiClient
-from workflows.magelang_models import LaporanStatistikInput
+from tests.conftest import TEST_PAYLOAD_KEY, ApiClient, RunningWorkers
+from workflows.magelang_models import AturanAktivasi, LaporanStatistikInput
 from workflows.magelang_statistik import MagestyLaporanStatistikWorkflow
 
 AKTA = {
@@ -389,3 +396,99 @@ async def test_bad_requests_and_wrong_actors_get_clear_errors(
     assert (r.status_code, r.json()["error"]["code"]) == (409, "sudah_dilayani")
     mine = (await api.http.get(f"/magelang/permohonan/{number}", headers=bearer(token))).json()
     assert (mine["keputusan"], mine["alasan_penolakan"]) == ("ditolak", "Nomor KK tidak terdaftar")
+
+
+@pytest.fixture
+async def api_settings(
+    workers: RunningWorkers, sessions: sessionmaker[Session], demo_officers: list[str]
+) -> AsyncIterator[ApiClient]:
+    """The API as ``api`` builds it, with an operator's ``ALUR_MAGELANG__...`` changes."""
+    settings = Settings(
+        environment="test",
+        task_queue=workers.task_queue,
+        payload_key=TEST_PAYLOAD_KEY,
+        public_base_url="http://testserver",
+        magelang={
+            "maks_kirim_ulang": 1,
+            "jeda_kirim_ulang": 0,
+            "maks_percobaan": 2,
+            "token_warga_ttl": "PT1H",
+            "pembaca_statistik": ["kepala_bidang"],
+        },
+    )
+    app = create_app(settings, sessions=sessions, temporal=workers.client)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield ApiClient(http, workers)
+
+
+async def test_magelang_settings_change_the_limits_a_citizen_and_the_satker_meet(
+    api_settings: ApiClient,
+) -> None:
+    api = api_settings
+    person = _person()
+    reg = await register(api, person)
+    daftar = bearer(reg["token_pendaftaran"])
+    status = (await api.http.get("/magelang/akun/status", headers=daftar)).json()
+    assert (status["sisa_kirim_ulang"], status["sisa_percobaan"]) == (1, 2)
+    r = await api.http.post("/magelang/akun/kirim-ulang", headers=daftar)  # no cooldown
+    assert r.status_code == 202, r.text
+    assert r.json()["sisa_kirim_ulang"] == 0
+    r = await api.http.post("/magelang/akun/kirim-ulang", headers=daftar)  # the second: refused
+    assert (r.status_code, r.json()["error"]["code"]) == (429, "batas_kirim_ulang")
+
+    *_, kode = await codes(api, reg["akun_id"])  # the newest code, the first one is void
+    r = await api.http.post("/magelang/akun/aktivasi", json={"kode": kode}, headers=daftar)
+    assert r.status_code == 200, r.text
+    r = await api.http.post(
+        "/magelang/login", json={"akun": person["email"], "password": person["password"]}
+    )
+    assert r.status_code == 200, r.text
+    lifetime = datetime.fromisoformat(r.json()["expires_at"]) - datetime.now(UTC)
+    assert timedelta(minutes=55) < lifetime <= timedelta(hours=1)
+
+    r = await api.http.get("/magelang/statistik", headers=await api.as_officer("magelang.satker"))
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "wrong_role")
+    kabid = await api.as_officer("magelang.kepala_bidang")
+    assert (await api.http.get("/magelang/statistik", headers=kabid)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("maks_kirim_ulang", -1, "greater than or equal to 0"),
+        ("maks_percobaan", 0, "greater than 0"),
+        ("kode_berlaku", "PT0S", "greater than 0 seconds"),
+        ("akun_kedaluwarsa", "PT1M", "kode_berlaku must not be longer than akun_kedaluwarsa"),
+        ("statistik_jam", "25:00", "valid time"),
+        ("pembaca_statistik", [], "at least 1 item"),
+        ("maks_kirimulang", 1, "Extra inputs are not permitted"),
+    ],
+)
+def test_magelang_settings_refuse_bad_values_by_name(
+    field: str, value: object, message: str
+) -> None:
+    with pytest.raises(ValidationError) as err:
+        Settings(magelang={field: value})
+    text = str(err.value)  # names the nested setting (or the rule it breaks) and what is wrong
+    assert text.startswith("1 validation error for Settings\nmagelang")
+    assert field in text and message in text
+
+
+def test_magelang_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALUR_MAGELANG__MAKS_KIRIM_ULANG", "1")
+    monkeypatch.setenv("ALUR_MAGELANG__STATISTIK_JAM", "06:30")
+    monkeypatch.setenv("ALUR_MAGELANG__PEMBACA_STATISTIK", '["satker"]')
+    m = Settings().magelang
+    assert (m.maks_kirim_ulang, m.pembaca_statistik) == (1, frozenset({"satker"}))
+    assert m.statistik_offset == timedelta(hours=23, minutes=30)  # 06:30 WIB
+    monkeypatch.setenv("ALUR_MAGELANG__MAKS_PERCOBAAN", "nol")
+    with pytest.raises(ValidationError, match=r"magelang\.maks_percobaan"):
+        Settings()
+
+
+def test_magelang_settings_defaults_are_the_sops_rules() -> None:
+    m = Settings().magelang
+    assert aturan_dari(Settings()) == AturanAktivasi()  # the account workflow's own defaults
+    assert (m.token_daftar_ttl, m.token_warga_ttl) == (timedelta(hours=24), timedelta(days=30))
+    assert m.statistik_offset == timedelta(hours=17, minutes=5)  # 00:05 WIB

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,9 +17,10 @@ from temporalio.client import ScheduleIntervalSpec
 from temporalio.testing import WorkflowEnvironment
 
 from activities.magelang_statistik import hitung_statistik, simpan_laporan
-from alur.schedules import STATISTIK_SCHEDULE_ID, ensure_schedules
+from alur.schedules import STATISTIK_SCHEDULE_ID, ensure_schedules, statistik_schedule
 from alur.seed import seed_officers
 from alur.seed_magelang import seed_magelang
+from alur.settings_magelang import MagelangSettings
 from alur.temporal import SEARCH_ATTRIBUTES, data_converter, dev_server_path
 from db.magelang_models import (
     MagestyAkun,
@@ -236,6 +237,22 @@ async def test_ensure_schedules_creates_the_daily_report_schedule_once(
         every=timedelta(days=1), offset=timedelta(hours=17, minutes=5)
     )
     assert desc.schedule.state.paused  # the operator's pause survives the update
+
+    # the operator moves the report to 06:30 WIB (ALUR_MAGELANG__STATISTIK_JAM): the next start
+    # moves the schedule, the pause stays
+    moved = MagelangSettings(statistik_jam=time(6, 30))
+    await ensure_schedules(dev_env.client, "alur-test-2", moved)
+    desc = await handle.describe()
+    [interval] = desc.schedule.spec.intervals
+    assert interval.offset == timedelta(hours=23, minutes=30)
+    assert desc.schedule.state.paused
+
+
+def test_magelang_statistik_schedule_runs_at_the_configured_wib_time() -> None:
+    for jam, utc in [(time(0, 5), (17, 5)), (time(7), (0, 0)), (time(23, 59), (16, 59))]:
+        schedule = statistik_schedule("q", MagelangSettings(statistik_jam=jam))
+        [interval] = schedule.spec.intervals
+        assert interval.offset == timedelta(hours=utc[0], minutes=utc[1])
 
 
 def test_seeding_the_catalogue_twice_adds_nothing_the_second_time(

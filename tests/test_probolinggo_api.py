@@ -6,20 +6,24 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from activities.probolinggo_otp import MAX_OTP_PER_CLIENT_PER_HOUR, MAX_OTP_PER_PHONE_PER_HOUR
 from activities.probolinggo_refs import client_ref, otp_hash, otp_proof, phone_ref, secret_key
 from alur.codec import EncryptionCodec
 from alur.security import hash_password
+from alur.settings import Settings, get_settings
+from api.main import create_app
 from db.probolinggo_models import ProbolinggoAccount, ProbolinggoOtpSend
 from db.session import transaction
-from tests.conftest import TEST_PAYLOAD_KEY, ApiClient
+from tests.conftest import TEST_PAYLOAD_KEY, ApiClient, RunningWorkers
 from tests.probolinggo_helpers import (
     NON_RESIDENT,
     PASSWORD,
@@ -226,7 +230,10 @@ async def test_hourly_caps_on_a_number_and_an_address_refuse_a_new_registration(
     api: ApiClient, sessions: sessionmaker[Session]
 ) -> None:
     phone = "+6281277700001"
-    _earlier_sends(sessions, MAX_OTP_PER_PHONE_PER_HOUR, phone_ref=phone_ref(secret_key(), phone))
+    caps = get_settings().probolinggo  # the API fixture's settings, as the environment gives them
+    _earlier_sends(
+        sessions, caps.max_otp_per_phone_per_hour, phone_ref=phone_ref(secret_key(), phone)
+    )
     r = await api.http.post(
         "/probolinggo/registrasi", json={"status_warga": "warga_luar_kota", "telepon": phone}
     )
@@ -234,7 +241,7 @@ async def test_hourly_caps_on_a_number_and_an_address_refuse_a_new_registration(
     assert r.json()["error"]["code"] == "batas_per_jam"
     # another number from an address that already asked for many codes: refused too
     _earlier_sends(
-        sessions, MAX_OTP_PER_CLIENT_PER_HOUR, client_ref=client_ref(secret_key(), "127.0.0.1")
+        sessions, caps.max_otp_per_client_per_hour, client_ref=client_ref(secret_key(), "127.0.0.1")
     )
     r = await api.http.post(
         "/probolinggo/registrasi",
@@ -243,9 +250,8 @@ async def test_hourly_caps_on_a_number_and_an_address_refuse_a_new_registration(
     assert r.status_code == 429
 
 
-async def test_login_slows_down_then_locks_the_account(
-    api: ApiClient, sessions: sessionmaker[Session]
-) -> None:
+def _add_account(sessions: sessionmaker[Session]) -> None:
+    """RESIDENT's account, password ``PASSWORD``."""
     with transaction(sessions) as s:
         s.add(
             ProbolinggoAccount(
@@ -261,6 +267,12 @@ async def test_login_slows_down_then_locks_the_account(
                 password_hash=hash_password(PASSWORD),
             )
         )
+
+
+async def test_login_slows_down_then_locks_the_account(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    _add_account(sessions)
     for _ in range(2):
         r = await login(api, RESIDENT.phone, "salah-123")
         assert r.status_code == 401 and r.json()["error"]["code"] == "login_gagal"
@@ -293,6 +305,73 @@ def _wait_out(sessions: sessionmaker[Session]) -> None:
     """The lock's time passes (the login clock is the real one, not Temporal's)."""
     with transaction(sessions) as s:
         s.execute(update(ProbolinggoAccount).values(locked_until=None))
+
+
+@asynccontextmanager
+async def configured_api(
+    workers: RunningWorkers, sessions: sessionmaker[Session], **probolinggo: Any
+) -> AsyncIterator[ApiClient]:
+    """The API as the ``api`` fixture builds it, but with ``ALUR_PROBOLINGGO__...`` settings of
+    the test's own (the workers keep theirs)."""
+    settings = Settings(
+        environment="test",
+        task_queue=workers.task_queue,
+        payload_key=TEST_PAYLOAD_KEY,  # type: ignore[arg-type]
+        public_base_url="http://testserver",
+        probolinggo=probolinggo,  # type: ignore[arg-type]
+    )
+    app = create_app(settings, sessions=sessions, temporal=workers.client)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield ApiClient(http, workers)
+
+
+async def test_configured_resend_cap_cooldown_and_hourly_cap_are_what_the_citizen_gets(
+    workers: RunningWorkers, sessions: sessionmaker[Session], ts_env: WorkflowEnvironment
+) -> None:
+    limits = {"max_kirim_ulang": 1, "otp_jeda_kirim_ulang": 10, "max_otp_per_phone_per_hour": 2}
+    async with configured_api(workers, sessions, **limits) as api:
+        rid = await start(api, NON_RESIDENT, "warga_luar_kota")
+        r = await post(api, rid, "kata_sandi", {"kata_sandi": PASSWORD})
+        assert r.status_code == 200 and r.json()["hasil"] == "terkirim", r.text
+        shown = (await api.http.get(f"/probolinggo/registrasi/{rid}")).json()
+        assert shown["sisa_kirim_ulang"] == 1  # the registration carries the configured cap
+        # the configured 10-second cooldown, not the default 30
+        r = await post(api, rid, "otp/kirim-ulang")
+        assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= 10
+        await ts_env.sleep(timedelta(seconds=11))
+        r = await post(api, rid, "otp/kirim-ulang")
+        assert r.status_code == 200 and r.json()["hasil"] == "terkirim", r.text
+        await ts_env.sleep(timedelta(seconds=11))
+        # one resend allowed: the second is refused
+        r = await post(api, rid, "otp/kirim-ulang")
+        assert r.status_code == 429 and r.json()["error"]["code"] == "batas", r.text
+        assert "1 kali" in r.json()["error"]["message"]
+        shown = (await api.http.get(f"/probolinggo/registrasi/{rid}")).json()
+        assert shown["sisa_kirim_ulang"] == 0
+        # two codes went to this number within the hour: the configured cap of 2 is reached
+        r = await api.http.post(
+            "/probolinggo/registrasi",
+            json={"status_warga": "warga_luar_kota", "telepon": NON_RESIDENT.phone},
+        )
+        assert r.status_code == 429 and r.json()["error"]["code"] == "batas_per_jam", r.text
+
+
+async def test_configured_login_limits_lock_after_that_many_failures(
+    workers: RunningWorkers, sessions: sessionmaker[Session]
+) -> None:
+    _add_account(sessions)
+    limits = {"slow_after": 1, "slow_base": 10, "lock_after": 2, "lock_for": "PT2M"}
+    async with configured_api(workers, sessions, **limits) as api:
+        r = await login(api, RESIDENT.phone, "salah-123")
+        assert r.status_code == 429 and r.headers["Retry-After"] == "10"
+        _wait_out(sessions)
+        r = await login(api, RESIDENT.phone, "salah-123")
+        assert r.status_code == 429 and r.headers["Retry-After"] == "120"
+        r = await login(api, RESIDENT.phone)
+        assert r.status_code == 429 and r.json()["error"]["code"] == "akun_terkunci"
+        _wait_out(sessions)
+        assert (await login(api, RESIDENT.phone)).status_code == 200
 
 
 async def test_registration_history_holds_no_personal_data_raw_or_decoded(

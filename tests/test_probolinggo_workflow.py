@@ -16,9 +16,9 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from activities.probolinggo_otp import MAX_OTP_PER_CLIENT_PER_HOUR, MAX_OTP_PER_PHONE_PER_HOUR
 from activities.probolinggo_refs import client_ref, phone_ref, secret_key
 from activities.senders import PermanentSendError, SentMessage, TemporarySendError
+from alur.settings import get_settings
 from alur.temporal import data_converter
 from db.models import Notification
 from db.probolinggo_models import ProbolinggoOtpSend
@@ -50,7 +50,7 @@ from tests.probolinggo_helpers import (
     wrong_code,
 )
 from worker import build_workers
-from workflows.probolinggo_models import Isian, StatusWarga
+from workflows.probolinggo_models import AturanRegistrasi, Isian, StatusWarga
 
 KOTA = StatusWarga.warga_kota
 LUAR = StatusWarga.warga_luar_kota
@@ -166,13 +166,49 @@ async def test_resend_waits_for_the_cooldown_and_stops_at_the_cap(
     assert (await enter_otp(handle, sessions)).hasil == "diterima"
 
 
+async def test_a_registration_started_with_other_limits_follows_them(
+    workers: RunningWorkers, sessions: sessionmaker[Session], ts_env: WorkflowEnvironment
+) -> None:
+    aturan = AturanRegistrasi(
+        otp_berlaku=timedelta(minutes=2),
+        otp_jeda_kirim_ulang=timedelta(seconds=10),
+        max_kirim_ulang=1,
+        max_otp_salah=2,
+    )
+    handle = await start(
+        workers.client, workers.task_queue, sessions, LUAR, NON_RESIDENT.phone, aturan
+    )
+    sent = await set_password(handle)
+    rid = reg_id(handle)
+    assert "Berlaku 2 menit" in otp_messages(sessions, rid)[-1].body
+    status = await handle.query(W.status)
+    assert (status.sisa_percobaan_otp, status.sisa_kirim_ulang) == (2, 1)
+    assert status.otp_berlaku_sampai == sent.otp_berlaku_sampai
+    assert status.otp_berlaku_sampai and status.otp_kirim_ulang_pada
+    assert status.otp_berlaku_sampai - status.otp_kirim_ulang_pada == timedelta(seconds=110)
+    too_soon = await handle.execute_update(W.kirim_ulang_otp, Isian())
+    assert too_soon.hasil == "tunggu" and 0 < (too_soon.tunggu_detik or 0) <= 10
+    await ts_env.sleep(timedelta(seconds=11))
+    assert (await handle.execute_update(W.kirim_ulang_otp, Isian())).hasil == "terkirim"
+    await ts_env.sleep(timedelta(seconds=11))
+    capped = await handle.execute_update(W.kirim_ulang_otp, Isian())
+    assert capped.hasil == "batas" and "1 kali" in capped.pesan
+    code = latest_code(sessions, rid)
+    first = await enter_otp(handle, sessions, wrong_code(code))
+    assert (first.hasil, first.sisa_percobaan) == ("salah", 1)
+    second = await enter_otp(handle, sessions, wrong_code(code))
+    assert (second.hasil, second.alasan) == ("gagal", "otp_salah_berulang")
+    assert (await handle.result()).alasan == "otp_salah_berulang"
+    assert_erased(draft_row(sessions, rid))
+
+
 async def test_hourly_cap_per_number_refuses_the_first_code_and_ends_registration(
     workers: RunningWorkers, sessions: sessionmaker[Session]
 ) -> None:
     phone = "+6281399990001"
     ref = phone_ref(secret_key(), phone)
     with transaction(sessions) as s:
-        for i in range(MAX_OTP_PER_PHONE_PER_HOUR):
+        for i in range(get_settings().probolinggo.max_otp_per_phone_per_hour):
             s.add(
                 ProbolinggoOtpSend(
                     send_key=f"earlier-{i}",
@@ -196,7 +232,7 @@ async def test_hourly_cap_per_client_address_refuses_a_resend(
     await set_password(handle)
     ref = client_ref(secret_key(), CLIENT)
     with transaction(sessions) as s:
-        for i in range(MAX_OTP_PER_CLIENT_PER_HOUR):
+        for i in range(get_settings().probolinggo.max_otp_per_client_per_hour):
             s.add(
                 ProbolinggoOtpSend(
                     send_key=f"bot-{i}",

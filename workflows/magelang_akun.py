@@ -40,7 +40,8 @@ with workflow.unsafe.imports_passed_through():
 STEP = "pendaftaran_akun"
 
 KIRIM_START_TO_CLOSE = timedelta(seconds=10)
-"""One attempt at sending the code; the whole send is bounded by the step's 30 seconds."""
+"""One attempt at sending the code; the whole send is bounded by the step's 30 seconds. Not a
+setting: it follows the SOP's time standard, not an operator's choice."""
 KIRIM_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,

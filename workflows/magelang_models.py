@@ -35,7 +35,8 @@ def kode_key(secret: str) -> bytes:
 # --- account and activation ------------------------------------------------------------------
 class AturanAktivasi(BaseModel):
     """The activation's limits. Part of the workflow input so a running account keeps the rules
-    it started with; tests shorten them."""
+    it started with; the API builds them from ``Settings.magelang`` (alur/settings_magelang.py),
+    whose defaults are these (so recorded histories replay); tests shorten them."""
 
     kode_berlaku: timedelta = timedelta(minutes=5)
     """How long a code is valid after it is sent."""

@@ -69,12 +69,6 @@ with workflow.unsafe.imports_passed_through():
         CHECK_START_TO_CLOSE,
         CITIZEN_STEPS,
         DONE_AT_START,
-        MAX_IDENTITAS_DITOLAK,
-        MAX_KIRIM_ULANG,
-        MAX_NIK_DITOLAK,
-        MAX_OTP_SALAH,
-        OTP_BERLAKU,
-        OTP_JEDA_KIRIM_ULANG,
         OTP_SEND_RETRY,
         OTP_SEND_SCHEDULE_TO_CLOSE,
         OTP_SEND_START_TO_CLOSE,
@@ -95,6 +89,8 @@ class ProbolinggoRegistrasiWorkflow:
     @workflow.init
     def __init__(self, inp: RegistrasiMasuk) -> None:
         self._inp = inp
+        self._aturan = inp.aturan
+        """The limits this registration is held to, fixed when it started."""
         self._case = CaseRef(
             workflow_id=workflow.info().workflow_id,
             case_number=inp.registration_id,
@@ -282,8 +278,10 @@ class ProbolinggoRegistrasiWorkflow:
     async def kirim_ulang_otp(self, isian: Isian) -> Jawaban:
         """Step 6: a new code, after the cooldown and within the cap."""
         now = workflow.now()
-        if self._otp_sends > MAX_KIRIM_ULANG:
-            return self._answer(Hasil.batas, f"Kode OTP sudah dikirim ulang {MAX_KIRIM_ULANG} kali")
+        if self._otp_sends > self._aturan.max_kirim_ulang:
+            return self._answer(
+                Hasil.batas, f"Kode OTP sudah dikirim ulang {self._aturan.max_kirim_ulang} kali"
+            )
         if self._otp_next is not None and now < self._otp_next:
             wait = math.ceil((self._otp_next - now).total_seconds())
             return self._answer(
@@ -321,7 +319,7 @@ class ProbolinggoRegistrasiWorkflow:
             await self._complete("otp")
             return self._answer(Hasil.diterima, "Kode OTP benar", langkah="nik")
         self._otp_wrong += 1
-        left = MAX_OTP_SALAH - self._otp_wrong
+        left = self._aturan.max_otp_salah - self._otp_wrong
         await self._steps.audit("otp", "otp_salah", {"sisa_percobaan": left})
         if left <= 0:
             self._end = "otp_salah_berulang"
@@ -350,7 +348,7 @@ class ProbolinggoRegistrasiWorkflow:
             await self._complete("nik")
             return self._answer(Hasil.diterima, "NIK diterima", langkah="identitas")
         self._nik_refused += 1
-        left = MAX_NIK_DITOLAK - self._nik_refused
+        left = self._aturan.max_nik_ditolak - self._nik_refused
         await self._steps.audit(
             "nik", "aksi_ditolak", {"alasan": result.alasan, "sisa_percobaan": left}
         )
@@ -380,7 +378,7 @@ class ProbolinggoRegistrasiWorkflow:
             return self._ended()
         if not result.diterima:
             self._identity_refused += 1
-            left = MAX_IDENTITAS_DITOLAK - self._identity_refused
+            left = self._aturan.max_identitas_ditolak - self._identity_refused
             await self._steps.audit(
                 "identitas",
                 "aksi_ditolak",
@@ -423,8 +421,8 @@ class ProbolinggoRegistrasiWorkflow:
             sla_terlampaui=bool(self._steps.breached),
             otp_berlaku_sampai=self._otp_expires,
             otp_kirim_ulang_pada=self._otp_next,
-            sisa_percobaan_otp=MAX_OTP_SALAH - self._otp_wrong,
-            sisa_kirim_ulang=max(0, MAX_KIRIM_ULANG - max(0, self._otp_sends - 1)),
+            sisa_percobaan_otp=self._aturan.max_otp_salah - self._otp_wrong,
+            sisa_kirim_ulang=max(0, self._aturan.max_kirim_ulang - max(0, self._otp_sends - 1)),
             alasan=self._end,
         )
 
@@ -448,7 +446,7 @@ class ProbolinggoRegistrasiWorkflow:
                     case=self._case,
                     registration_id=self._inp.registration_id,
                     key=f"{self._case.workflow_id}/otp/{n}",
-                    berlaku_detik=int(OTP_BERLAKU.total_seconds()),
+                    berlaku_detik=int(self._aturan.otp_berlaku.total_seconds()),
                 ),
                 task_queue=notification_queue(),
                 start_to_close_timeout=OTP_SEND_START_TO_CLOSE,
@@ -461,8 +459,8 @@ class ProbolinggoRegistrasiWorkflow:
         finally:
             self._busy = False
         now = workflow.now()
-        self._otp_expires = now + OTP_BERLAKU
-        self._otp_next = now + OTP_JEDA_KIRIM_ULANG
+        self._otp_expires = now + self._aturan.otp_berlaku
+        self._otp_next = now + self._aturan.otp_jeda_kirim_ulang
         await self._steps.audit("otp", "otp_terkirim", {"ke": n})
         if self._end is not None:
             return self._ended()

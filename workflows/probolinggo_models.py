@@ -7,10 +7,12 @@ proof (``bukti``, an HMAC the API makes of the code), never as the code itself.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PositiveInt
+
+from alur.settings_probolinggo import PositiveDuration, ProbolinggoSettings
 
 
 class StatusWarga(StrEnum):
@@ -20,11 +22,42 @@ class StatusWarga(StrEnum):
     warga_luar_kota = "warga_luar_kota"
 
 
+class AturanRegistrasi(BaseModel):
+    """The limits one registration is held to, fixed when it starts (in its input, so the workflow
+    stays deterministic and a running registration keeps them whatever the settings become).
+
+    The defaults are the limits of registrations started before the input carried them: they must
+    not change, or such a registration would replay differently. The configured values are the
+    settings ``ALUR_PROBOLINGGO__...`` (``alur.settings_probolinggo``), which say what each means.
+    """
+
+    otp_berlaku: PositiveDuration = timedelta(minutes=5)
+    """How long a code is valid."""
+    otp_jeda_kirim_ulang: PositiveDuration = timedelta(seconds=30)
+    """Cooldown between two codes."""
+    max_kirim_ulang: PositiveInt = 3
+    """Resends (so at most ``max_kirim_ulang + 1`` codes)."""
+    max_otp_salah: PositiveInt = 5
+    """Wrong codes before the registration is stopped."""
+    max_nik_ditolak: PositiveInt = 5
+    """Refused NIKs before the registration is stopped."""
+    max_identitas_ditolak: PositiveInt = 5
+    """Refused identities before the registration is stopped."""
+
+    @classmethod
+    def from_settings(cls, settings: ProbolinggoSettings) -> AturanRegistrasi:
+        """The limits a registration started now gets, from the configured settings."""
+        return cls.model_validate(settings.model_dump(include=set(cls.model_fields)))
+
+
 class RegistrasiMasuk(BaseModel):
-    """The workflow's input: the registration id (random, no personal data) and the residency."""
+    """The workflow's input: the registration id (random, no personal data), the residency and
+    the limits it is held to."""
 
     registration_id: str = Field(min_length=1, max_length=40)
     status_warga: StatusWarga
+    aturan: AturanRegistrasi = Field(default_factory=AturanRegistrasi)
+    """Absent from registrations started before it existed: those get today's defaults."""
 
 
 class Isian(BaseModel):

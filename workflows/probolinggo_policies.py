@@ -1,8 +1,10 @@
-"""View Probolinggo registration's limits and timeouts: the numbers the workflow holds a
-registration to, apart from the SOP's own time standards (those come from the catalogue).
+"""View Probolinggo registration's activity timeouts and fixed texts.
 
-Changing one changes what a running registration does at its next step: a limit that must vary per
-registration would go in the workflow's input instead.
+The limits a registration is held to (code validity, cooldown, resends, wrong attempts) are
+settings (``ALUR_PROBOLINGGO__...``) that reach the workflow in its input (``AturanRegistrasi``).
+The SOP's own time standards come from the catalogue; the timeouts here are tied to them (the OTP
+SMS fits the OTP step's 1 minute), so they are not operator settings. Changing one changes what a
+running registration does at its next step.
 """
 
 from __future__ import annotations
@@ -11,23 +13,9 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-OTP_BERLAKU = timedelta(minutes=5)
-"""How long a code is valid (the SMS's validity period too). The SOP's 1 minute is the step's
-time standard, not the code's life: a citizen whose SMS arrives late should not need a new one."""
-OTP_JEDA_KIRIM_ULANG = timedelta(seconds=30)
-"""Cooldown between two codes of one registration."""
-MAX_KIRIM_ULANG = 3
-"""Resends per registration (so at most 4 codes)."""
-MAX_OTP_SALAH = 5
-"""Wrong codes per registration before it is stopped (a 6-digit code: 5 guesses in 10^6)."""
-MAX_NIK_DITOLAK = 5
-"""Refused NIKs per registration before it is stopped (guessing NIKs against the register)."""
-MAX_IDENTITAS_DITOLAK = 5
-"""Refused identities per registration before it is stopped."""
-
 OTP_SEND_START_TO_CLOSE = timedelta(seconds=10)
 OTP_SEND_SCHEDULE_TO_CLOSE = timedelta(seconds=45)
-"""The OTP SMS, retries included, fits in the step's 1 minute."""
+"""The OTP SMS, retries included, fits in the step's 1 minute (the SOP's time standard)."""
 OTP_SEND_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,

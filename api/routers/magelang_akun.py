@@ -11,7 +11,7 @@ so neither the code nor the password enters Temporal.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, NoReturn
 
 import jwt
@@ -48,6 +48,7 @@ from workflows.magelang_akun import MagestyAkunWorkflow, workflow_id_for
 from workflows.magelang_models import (
     AktivasiInput,
     AkunMasuk,
+    AturanAktivasi,
     KirimUlangInput,
     StatusAkun,
     kode_digest,
@@ -56,10 +57,22 @@ from workflows.magelang_models import (
 
 router = APIRouter(tags=["magelang"])
 
-TOKEN_DAFTAR_TTL = timedelta(hours=24)
-"""How long the registration token (for activation and resend) lives: the account's own expiry."""
-TOKEN_WARGA_TTL = timedelta(days=30)
-"""How long a MAGESTY login lasts (a phone app stays logged in)."""
+# The registration token's and the login's lifetimes are settings: ``Settings.magelang``
+# (``token_daftar_ttl``, ``token_warga_ttl``), as are the activation's limits (``aturan_dari``).
+
+
+def aturan_dari(settings: Settings) -> AturanAktivasi:
+    """The activation's limits a new account starts with, from ``Settings.magelang``: they travel
+    in the workflow's input, so a running account keeps the rules it started with."""
+    m = settings.magelang
+    return AturanAktivasi(
+        kode_berlaku=m.kode_berlaku,
+        maks_percobaan=m.maks_percobaan,
+        jeda_kirim_ulang=m.jeda_kirim_ulang,
+        maks_kirim_ulang=m.maks_kirim_ulang,
+        akun_kedaluwarsa=m.akun_kedaluwarsa,
+    )
+
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/magelang/login", auto_error=False)
 
@@ -256,7 +269,7 @@ async def daftar(
         try:
             handle = await client.start_workflow(
                 MagestyAkunWorkflow.run,
-                AkunMasuk(akun_id=akun_id),
+                AkunMasuk(akun_id=akun_id, aturan=aturan_dari(settings)),
                 id=workflow_id_for(akun_id),
                 task_queue=settings.task_queue,
                 search_attributes=_attrs(akun_id),
@@ -281,7 +294,7 @@ async def daftar(
         subject=str(akun_id),
         claims={"typ": "magesty_daftar"},
         secret=settings.jwt_secret.get_secret_value(),
-        ttl=TOKEN_DAFTAR_TTL,
+        ttl=settings.magelang.token_daftar_ttl,
     )
     return AkunCreated(
         akun_id=akun_id,
@@ -438,7 +451,7 @@ def login(body: LoginBody, sessions: SessionsDep, settings: SettingsDep) -> Warg
         subject=str(akun.id),
         claims={"typ": "magesty"},
         secret=settings.jwt_secret.get_secret_value(),
-        ttl=TOKEN_WARGA_TTL,
+        ttl=settings.magelang.token_warga_ttl,
     )
     return WargaToken(access_token=token, expires_at=expires)
 

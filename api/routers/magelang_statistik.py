@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from activities.magelang_statistik import hitung_statistik
-from api.deps import CurrentOfficer, SessionsDep, run_db
+from api.deps import CurrentOfficer, SessionsDep, SettingsDep, run_db
 from api.errors import Forbidden, NotFound, responses
 from db.base import utcnow
 from db.magelang_models import MagestyLaporanStatistik
@@ -21,13 +21,11 @@ from sop.magelang import MAGELANG
 
 router = APIRouter(tags=["magelang"])
 
-PEMBACA_STATISTIK = frozenset({"satker", "kepala_bidang", "kepala_dinas"})
-"""Roles that read MAGESTY's user statistics: the Satker of step 3 and its superiors."""
 
-
-def require_satker(officer: CurrentOfficer) -> Officer:
-    """403 unless the officer is the Satker (or above it) of the MAGESTY agency."""
-    if officer.agency != MAGELANG.agensi or officer.role not in PEMBACA_STATISTIK:
+def require_satker(officer: CurrentOfficer, settings: SettingsDep) -> Officer:
+    """403 unless the officer is the Satker (or above it) of the MAGESTY agency: a role of
+    ``Settings.magelang.pembaca_statistik``."""
+    if officer.agency != MAGELANG.agensi or officer.role not in settings.magelang.pembaca_statistik:
         raise Forbidden("Statistik MAGESTY hanya untuk Satker Diskominfostat", code="wrong_role")
     return officer
 

@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
-from activities import probolinggo_otp
 from activities.probolinggo_draft import (
     create_draft,
     otp_sends_last_hour,
@@ -42,6 +41,7 @@ from activities.probolinggo_refs import client_ref, otp_proof, phone_ref
 from alur.masking import mask_phone
 from alur.phones import normalize_mobile
 from alur.security import hash_password
+from alur.settings import Settings
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS, SA_STEP
 from api.deps import SessionsDep, SettingsDep, TemporalClientDep, run_db
 from api.errors import Conflict, Unavailable, Unprocessable, responses
@@ -53,6 +53,7 @@ from db.probolinggo_models import ProbolinggoRegistration
 from sop.probolinggo import PROBOLINGGO
 from workflows.probolinggo import ProbolinggoRegistrasiWorkflow, workflow_id_for
 from workflows.probolinggo_models import (
+    AturanRegistrasi,
     Isian,
     Jawaban,
     KodeOtp,
@@ -161,13 +162,17 @@ async def start_registration(
     key = steps.key(settings)
     registration_id = f"PRB-{secrets.token_hex(12).upper()}"
     refs = (phone_ref(key, body.telepon), client_ref(key, steps.address(request)))
-    refused = await run_db(sessions, _open, registration_id, body, refs)
+    refused = await run_db(sessions, _open, registration_id, body, refs, settings)
     if refused is not None:
         return refused
     try:
         await client.start_workflow(
             W.run,
-            RegistrasiMasuk(registration_id=registration_id, status_warga=body.status_warga),
+            RegistrasiMasuk(
+                registration_id=registration_id,
+                status_warga=body.status_warga,
+                aturan=AturanRegistrasi.from_settings(settings.probolinggo),
+            ),
             id=workflow_id_for(registration_id),
             task_queue=settings.task_queue,
             search_attributes=TypedSearchAttributes(
@@ -196,7 +201,11 @@ async def start_registration(
 
 
 def _open(
-    session: Session, registration_id: str, body: RegistrasiCreate, refs: tuple[str, str]
+    session: Session,
+    registration_id: str,
+    body: RegistrasiCreate,
+    refs: tuple[str, str],
+    settings: Settings,
 ) -> JSONResponse | None:
     """The draft, unless the number has an account or the hourly caps are reached."""
     if phone_has_account(session, body.telepon):
@@ -204,9 +213,11 @@ def _open(
             "Nomor HP ini sudah terdaftar. Silakan masuk (login).", code="nomor_terdaftar"
         )
     per_phone, per_client = otp_sends_last_hour(session, phone_ref=refs[0], client_ref=refs[1])
-    # read at call time: the bench, one client sending thousands of codes, raises the caps
-    caps = (probolinggo_otp.MAX_OTP_PER_PHONE_PER_HOUR, probolinggo_otp.MAX_OTP_PER_CLIENT_PER_HOUR)
-    if per_phone >= caps[0] or per_client >= caps[1]:
+    limits = settings.probolinggo
+    if (
+        per_phone >= limits.max_otp_per_phone_per_hour
+        or per_client >= limits.max_otp_per_client_per_hour
+    ):
         return steps.too_many(
             "Terlalu banyak permintaan kode OTP dalam 1 jam, coba lagi nanti",
             "batas_per_jam",
@@ -327,7 +338,8 @@ async def kirim_ulang_otp(
     client: TemporalClientDep,
     settings: SettingsDep,
 ) -> Any:
-    """Step 6: a new code, after a 30-second cooldown, at most 3 times."""
+    """Step 6: a new code, after the cooldown (30 s by default) and within the resend cap (3 by
+    default): ``ALUR_PROBOLINGGO__OTP_JEDA_KIRIM_ULANG`` and ``..._MAX_KIRIM_ULANG``."""
     await steps.running(sessions, id_registrasi)
     ref = client_ref(steps.key(settings), steps.address(request))
 

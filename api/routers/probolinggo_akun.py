@@ -2,7 +2,9 @@
 own account.
 
 Failed logins slow down, then lock: from the 3rd failure in a row the account refuses every login
-for a while that doubles with each failure (30 s, 60 s), and from the 5th for 15 minutes; a refused
+for a while that doubles with each failure (30 s, 60 s), and from the 5th for 15 minutes (these
+are the defaults of the settings ``ALUR_PROBOLINGGO__SLOW_AFTER``, ``SLOW_BASE``, ``LOCK_AFTER``,
+``LOCK_FOR``; ``BUSY_WAIT`` is what a login waits while another is checked); a refused
 login answers 429 with ``Retry-After`` and does not even check the password, so guessing gets at
 most a handful of tries per quarter hour. A success clears the count. An unknown number costs the
 same time as a wrong password and gets the same answer, so logins do not reveal who has an account.
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 from alur.masking import mask_nik, mask_phone
 from alur.phones import normalize_mobile
 from alur.security import issue_token, read_token, verify_password
+from alur.settings_probolinggo import ProbolinggoSettings
 from api.deps import SessionDep, SettingsDep
 from api.errors import NotAuthenticated, responses
 from db.base import utcnow
@@ -34,17 +37,6 @@ router = APIRouter()
 
 TOKEN_TYPE = "warga_probolinggo"
 """The ``typ`` claim of a citizen's token: officers' routes refuse it, these refuse officers'."""
-SLOW_AFTER = 3
-"""Failures in a row from which each further attempt must wait."""
-SLOW_BASE = timedelta(seconds=30)
-"""The first wait; it doubles with each further failure until the lock."""
-LOCK_AFTER = 5
-"""Failures in a row that lock the account."""
-LOCK_FOR = timedelta(minutes=15)
-"""How long a locked account refuses logins."""
-
-BUSY_WAIT = timedelta(seconds=5)
-"""What a login is told while another login of the same account is being checked."""
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/probolinggo/login", auto_error=False)
 
@@ -76,12 +68,12 @@ class AkunRead(BaseModel):
     dibuat: datetime
 
 
-def lock_for(failures: int) -> timedelta | None:
+def lock_for(failures: int, limits: ProbolinggoSettings) -> timedelta | None:
     """How long an account waits after ``failures`` failed logins in a row."""
-    if failures >= LOCK_AFTER:
-        return LOCK_FOR
-    if failures >= SLOW_AFTER:
-        return SLOW_BASE * int(2 ** (failures - SLOW_AFTER))
+    if failures >= limits.lock_after:
+        return limits.lock_for
+    if failures >= limits.slow_after:
+        return limits.slow_base * int(2 ** (failures - limits.slow_after))
     return None
 
 
@@ -112,9 +104,9 @@ def login(body: LoginBody, session: SessionDep, settings: SettingsDep) -> Any:
     ).scalar_one()
     session.commit()
     if failures != before + 1:
-        return _locked(BUSY_WAIT)
+        return _locked(settings.probolinggo.busy_wait)
     if not verify_password(account.password_hash, body.kata_sandi):
-        wait = lock_for(failures)
+        wait = lock_for(failures, settings.probolinggo)
         if wait is not None:
             return _lock(session, account.id, now, wait, failed=True)
         raise wrong

@@ -166,11 +166,23 @@ async def propose(
     """Start a proposal: its case and agenda number; step 1 (pengumpulan_data) opens for you."""
     _require_proposer(officer)
     number = _case_number(idempotency_key)
-    created_here, agenda = await run_db(sessions, _register, body, number, officer.username)
+    created_here, agenda = await run_db(
+        sessions, _register, body, number, officer.username, settings.trenggalek.kode_unit_agenda
+    )
     if not created_here:
         response.status_code = status.HTTP_200_OK
     try:
-        await _start(client, settings.task_queue, body, number, agenda, officer.username)
+        await _start(
+            client,
+            settings.task_queue,
+            UsulanMasuk(
+                case_number=number,
+                nomor_agenda=agenda,
+                judul=body.judul,
+                pengusul=officer.username,
+                max_rounds_per_run=settings.trenggalek.max_rounds_per_run,
+            ),
+        )
     except RPCError as err:
         if created_here:  # nothing half-written: no case without its workflow
             await run_db(sessions, _forget, number)
@@ -184,8 +196,11 @@ async def propose(
     )
 
 
-def _register(session: Session, body: UsulanCreate, number: str, pengusul: str) -> tuple[bool, str]:
-    """Write the case and its agenda-book line; (False, its agenda number) on a retry."""
+def _register(
+    session: Session, body: UsulanCreate, number: str, pengusul: str, kode_unit: str
+) -> tuple[bool, str]:
+    """Write the case and its agenda-book line, numbered ``{nnnnn}/{kode_unit}/{year}``;
+    (False, its agenda number) on a retry."""
     found = session.scalar(
         select(TrenggalekUsulan.nomor_agenda).where(TrenggalekUsulan.case_number == number)
     )
@@ -213,7 +228,7 @@ def _register(session: Session, body: UsulanCreate, number: str, pengusul: str) 
         session.flush()
         # numbered by the register's own sequence, as a clerk numbers the agenda book
         year = entry.created_at.astimezone(WIB).year
-        entry.nomor_agenda = f"{entry.id:05d}/APTIKA/{year}"
+        entry.nomor_agenda = f"{entry.id:05d}/{kode_unit}/{year}"
         session.commit()
     except IntegrityError:  # the same key filed at the same moment by a concurrent retry
         session.rollback()
@@ -232,12 +247,11 @@ def _forget(session: Session, number: str) -> None:
     session.commit()
 
 
-async def _start(
-    client: Client, task_queue: str, body: UsulanCreate, number: str, agenda: str, pengusul: str
-) -> None:
+async def _start(client: Client, task_queue: str, usulan: UsulanMasuk) -> None:
+    number, agenda = usulan.case_number, usulan.nomor_agenda
     await client.start_workflow(
         TrenggalekPemanfaatanAplikasiWorkflow.run,
-        UsulanMasuk(case_number=number, nomor_agenda=agenda, judul=body.judul, pengusul=pengusul),
+        usulan,
         id=workflow_id_for(number),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
