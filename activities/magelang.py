@@ -24,6 +24,7 @@ from activities.senders import Sender
 from activities.wiring import ActivityDeps, ActivitySet
 from db.base import utcnow
 from db.magelang_models import MagestyAkun, MagestyPermohonan, MagestySurvei
+from db.models import Notification
 from db.session import transaction
 from sop.magelang import MAGELANG
 from workflows.magelang_models import (
@@ -45,11 +46,16 @@ KODE_DIGITS = 6
 """Length of an activation code."""
 
 
+def akun_case_number(akun_id: int) -> str:
+    """The number an account's audit lines and messages are filed under (no personal data)."""
+    return f"MGS-AKUN-{akun_id}"
+
+
 def akun_case(akun_id: int, workflow_id: str) -> CaseRef:
     """The reference an account's audit lines and messages are filed under (no personal data)."""
     return CaseRef(
         workflow_id=workflow_id,
-        case_number=f"MGS-AKUN-{akun_id}",
+        case_number=akun_case_number(akun_id),
         sop=MAGELANG.kode,
         agency=MAGELANG.agensi,
     )
@@ -153,6 +159,12 @@ class MagestyActivities:
                     kode_hash=None,
                     kode_kedaluwarsa=None,
                 )
+            )
+            # The activation messages hold the number and the code: erased with the account.
+            s.execute(
+                update(Notification)
+                .where(Notification.case_number == akun_case_number(inp.akun_id))
+                .values(recipient="", body="")
             )
 
     @activity.defn

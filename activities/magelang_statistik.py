@@ -96,12 +96,15 @@ def hitung_statistik(session: Session, *, sampai: datetime) -> dict[str, Any]:
         .join(MagestyPermohonan, MagestyPermohonan.case_number == Task.case_number)
         .where(Task.sop == MAGELANG.kode, Task.step == "pelayanan_opd", Task.opened_at < sampai)
     ).all()
-    sla: dict[str, dict[str, int]] = defaultdict(lambda: {"dilayani": 0, "tepat_waktu": 0})
+    sla: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"dilayani": 0, "tepat_waktu": 0, "terlambat_belum_dilayani": 0}
+    )
     for kode_opd, overdue, status in tugas:
-        if status != "done":
-            continue
-        sla[kode_opd]["dilayani"] += 1
-        sla[kode_opd]["tepat_waktu"] += 0 if overdue else 1
+        if status == "done":
+            sla[kode_opd]["dilayani"] += 1
+            sla[kode_opd]["tepat_waktu"] += 0 if overdue else 1
+        elif status == "open" and overdue:  # already late: it can no longer be on time
+            sla[kode_opd]["terlambat_belum_dilayani"] += 1
 
     survei = session.execute(
         select(
@@ -163,11 +166,14 @@ def _nol() -> dict[str, int]:
 
 
 def _sla(row: dict[str, int] | None) -> dict[str, Any]:
-    """Compliance with the 60-second time standard of pelayanan_opd, in percent of served."""
-    if not row or not row["dilayani"]:
-        return {"dilayani": 0, "tepat_waktu": 0, "kepatuhan_persen": None}
-    pct = round(100 * row["tepat_waktu"] / row["dilayani"], 1)
-    return {**row, "kepatuhan_persen": pct}
+    """Compliance with the 60-second time standard of pelayanan_opd: requests served on time, in
+    percent of those served plus those already late and still unserved (an OPD that never answers
+    scores 0, not "no data"); ``None`` when nothing has been served or gone late yet."""
+    row = row or {"dilayani": 0, "tepat_waktu": 0, "terlambat_belum_dilayani": 0}
+    counted = row["dilayani"] + row["terlambat_belum_dilayani"]
+    if not counted:
+        return {**row, "kepatuhan_persen": None}
+    return {**row, "kepatuhan_persen": round(100 * row["tepat_waktu"] / counted, 1)}
 
 
 def simpan_laporan(session: Session, tanggal: date, now: datetime) -> HasilLaporanStatistik:

@@ -4,6 +4,9 @@ reaches history: the case exists, belongs to the officer's agency, waits on this
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio.client import Client, WorkflowHandle
@@ -80,3 +83,16 @@ def require_officer(session: Session, *, username: str, role: str, agency: str, 
         raise Unprocessable(
             f"{field}: {username} bukan {role} aktif di instansi ini", code="unknown_officer"
         )
+
+
+def action_id_for(officer: Officer, idempotency_key: str | None) -> str:
+    """The id an officer's action carries into the workflow and the audit trail.
+
+    A retried request (the same officer, the same ``Idempotency-Key``) gets the same id, so the
+    case takes it once and the API answers it again; the same key from another officer (the next
+    level of a review chain, a colleague) is another action. Without a key every request is new.
+    """
+    if idempotency_key is None:
+        return uuid.uuid4().hex
+    scoped = f"{officer.username}\n{idempotency_key}".encode()
+    return hashlib.sha256(scoped).hexdigest()[:32]

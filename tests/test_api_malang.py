@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import AuditEvent, Case, Notification, Task
@@ -370,3 +371,49 @@ async def test_a_retried_action_with_its_key_is_accepted_once(
         f"/malang/kasus/{number}/penerimaan", json=body, headers=await api.as_officer(TIK)
     )
     assert other.status_code == 409
+
+
+async def test_retrying_the_filing_after_the_case_closed_finds_it_closed(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    headers = {"Idempotency-Key": "frontend-retry-closed"}
+    first = await api.http.post("/malang/laporan", json=REPORT, headers=headers)
+    number = first.json()["nomor_kasus"]
+    await act(api, TIK, number, "penerimaan", {"keputusan": "spam", "alasan": "Iklan judi"})
+    assert (await wait_closed(api, number))["status"] == "ditutup"
+    handle = api.workers.client.get_workflow_handle(f"malang-{number}")
+    closed_run = (await handle.describe()).run_id
+
+    again = await api.http.post("/malang/laporan", json=REPORT, headers=headers)
+
+    assert again.status_code == 200 and again.json()["nomor_kasus"] == number
+    assert (await api.http.get(f"/publik/kasus/{number}")).json()["status"] == "ditutup"
+    latest = await handle.describe()  # no new run: the closed case is not reopened
+    assert (latest.run_id, latest.status) == (closed_run, WorkflowExecutionStatus.COMPLETED)
+    with sessions() as s:
+        opened = s.scalars(
+            select(AuditEvent.event).where(
+                AuditEvent.case_number == number, AuditEvent.event == "kasus_dibuka"
+            )
+        ).all()
+    assert len(opened) == 1
+
+
+async def test_the_same_key_from_another_officer_is_another_action(api: ApiClient) -> None:
+    number = await file_report(api)
+    await _wait_step(api, number, "penerimaan")
+    key = {"Idempotency-Key": "klik-1"}  # a frontend counting its clicks from 1, per officer
+    r = await api.http.post(
+        f"/malang/kasus/{number}/penerimaan",
+        json={"keputusan": "teruskan"},
+        headers={**await api.as_officer(TIK), **key},
+    )
+    assert r.status_code == 202
+    await _wait_step(api, number, "disposisi")
+    r = await api.http.post(
+        f"/malang/kasus/{number}/disposisi",
+        json={"kasubag": KASUBAG, "instruksi": "Koordinasikan"},
+        headers={**await api.as_officer(KABAG), **key},
+    )
+    assert r.status_code == 202
+    await _wait_step(api, number, "perintah")  # the Kabag's action was taken, not dropped

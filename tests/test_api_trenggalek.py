@@ -14,10 +14,13 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus
 
+from alur.security import hash_password
 from alur.settings import Settings
 from api.main import create_app
-from db.models import AuditEvent, Case
+from db.models import AuditEvent, Case, Officer
+from db.session import transaction
 from db.trenggalek_models import TrenggalekUsulan
 from tests.conftest import TEST_PAYLOAD_KEY, ApiClient, RunningWorkers
 from workflows.trenggalek_models import RANTAI_TELAAH, UsulanMasuk
@@ -424,3 +427,53 @@ def test_trenggalek_settings_come_from_the_environment(monkeypatch: pytest.Monke
     monkeypatch.setenv("ALUR_TRENGGALEK__MAX_ROUNDS_PER_RUN", "-1")
     with pytest.raises(ValidationError, match=r"trenggalek\.max_rounds_per_run"):
         Settings()
+
+
+async def test_a_retried_proposal_after_rejection_is_found_not_reopened(api: ApiClient) -> None:
+    key = "usulan-2026-001"
+    first = await propose(api, key)
+    number = first.json()["nomor_kasus"]
+    await write_all(api, number, "v1")
+    await my_task(api, KASI, number, "telaah_pimpinan")
+    await act(api, KASI, number, "telaah_pimpinan", {"keputusan": "tolak", "catatan": "Duplikat"})
+    handle = api.workers.client.get_workflow_handle(f"trenggalek-{number}")
+    await handle.result()
+    closed_run = (await handle.describe()).run_id
+
+    again = await propose(api, key)
+
+    assert again.status_code == 200 and again.json()["nomor_kasus"] == number
+    latest = await handle.describe()
+    assert (latest.run_id, latest.status) == (closed_run, WorkflowExecutionStatus.COMPLETED)
+    view = await api.http.get(f"/trenggalek/kasus/{number}", headers=await api.as_officer(KASI))
+    assert (view.json()["status"], view.json()["langkah_sekarang"]) == ("ditolak", None)
+
+
+async def test_an_idempotency_key_belongs_to_the_officer_who_sent_it(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    with transaction(sessions) as s:
+        s.add(
+            Officer(
+                username="trenggalek.fungsional.2",
+                full_name="Fungsional kedua",
+                password_hash=hash_password("alur-demo-2026"),
+                agency="trenggalek-diskominfo",
+                unit="Bidang Aplikasi dan Informatika",
+                role="fungsional",
+            )
+        )
+    key = "usulan-2026-001"  # the docs' example: two officers may well both send it
+    mine = await propose(api, key)
+    theirs = await propose(api, key, who="trenggalek.fungsional.2")
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert mine.json()["nomor_kasus"] != theirs.json()["nomor_kasus"]
+
+    number = mine.json()["nomor_kasus"]
+    await write_all(api, number, "v1")
+    for who in (KASI, KABID):  # each level's "Teruskan" button sends key "teruskan-1"
+        await my_task(api, who, number, "telaah_pimpinan")
+        body = {"keputusan": "teruskan", "catatan": "Layak"}
+        r = await post(api, who, number, "telaah_pimpinan", body, key="teruskan-1")
+        assert r.status_code == 202, r.text
+    await my_task(api, SEKRETARIS, number, "telaah_pimpinan")  # the Kabid's forward was taken

@@ -192,6 +192,11 @@ async def test_account_never_activated_is_closed_and_its_personal_data_erased(
         None,
         None,
     )
+    # The activation message held the number and the code: its log line is erased too.
+    sent = mg.messages(sessions, f"MGS-AKUN-{akun_id}")
+    assert sent, "the activation code was sent before the account closed"
+    assert all((m.recipient, m.body) == ("", "") for m in sent)
+    assert all("*" in m.recipient_masked for m in sent)  # what an operator still sees
     with pytest.raises((WorkflowUpdateFailedError, RPCError)):  # the workflow has ended
         await handle.execute_update(W.aktivasi, AktivasiInput(kode_digest="0" * 64))
 

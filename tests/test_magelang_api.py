@@ -200,6 +200,15 @@ async def test_citizen_registers_activates_requests_is_served_and_rates_the_serv
     ).json()
     assert view["pemohon"]["nama"] == "S*** R*****"
     assert [t["step"] for t in view["tugas"]] == ["pelayanan_opd"]
+    # another OPD's officer may not read the form (it holds personal data); the Satker may
+    other_opd = await api.http.get(
+        f"/magelang/kasus/{number}", headers=await api.as_officer("magelang.opd.dlh")
+    )
+    assert (other_opd.status_code, other_opd.json()["error"]["code"]) == (403, "opd_lain")
+    satker = await api.http.get(
+        f"/magelang/kasus/{number}", headers=await api.as_officer("magelang.satker")
+    )
+    assert satker.status_code == 200 and satker.json()["pemohon"]["nama"] == "S*** R*****"
 
     stats = await api.http.get(
         "/magelang/statistik", headers=await api.as_officer("magelang.satker")
@@ -351,12 +360,8 @@ async def test_bad_requests_and_wrong_actors_get_clear_errors(
     number = await file_request(api, token)
     r = await api.http.get(f"/magelang/permohonan/{number}", headers=bearer(other))
     assert (r.status_code, r.json()["error"]["code"]) == (404, "case_not_found")
-    r = (
-        await answer_survey(api, token, number)
-        if False
-        else await post(
-            f"/magelang/permohonan/{number}/survei", json={"nilai": NILAI}, headers=bearer(token)
-        )
+    r = await post(
+        f"/magelang/permohonan/{number}/survei", json={"nilai": NILAI}, headers=bearer(token)
     )
     assert (r.status_code, r.json()["error"]["code"]) == (409, "survei_belum_dibuka")
     r = await serve(api, number, who="magelang.opd.dinkes")
@@ -373,6 +378,7 @@ async def test_bad_requests_and_wrong_actors_get_clear_errors(
         headers={**await api.as_officer("magelang.opd"), **key},
     )
     assert r.status_code == 202
+    first = r.json()
     for _ in range(200):  # until the request shows the OPD's decision (the action was taken)
         mine = (await api.http.get(f"/magelang/permohonan/{number}", headers=bearer(token))).json()
         if mine["keputusan"]:
@@ -383,7 +389,7 @@ async def test_bad_requests_and_wrong_actors_get_clear_errors(
         json=refusal,
         headers={**await api.as_officer("magelang.opd"), **key},
     )
-    assert r.status_code == 202 and r.json()["action_id"] == f"tolak-{number}"
+    assert r.status_code == 202 and r.json() == first
     r = await answer_survey(api, token, number, nilai=[4, 4, 4, 4, 5, 4, 4, 4, 4])
     assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_request")
     assert "u5" in r.json()["error"]["message"]
@@ -492,3 +498,30 @@ def test_magelang_settings_defaults_are_the_sops_rules() -> None:
     assert aturan_dari(Settings()) == AturanAktivasi()  # the account workflow's own defaults
     assert (m.token_daftar_ttl, m.token_warga_ttl) == (timedelta(hours=24), timedelta(days=30))
     assert m.statistik_offset == timedelta(hours=17, minutes=5)  # 00:05 WIB
+
+
+async def test_a_retried_request_gets_its_own_answer_and_a_reused_key_is_refused(
+    api: ApiClient, katalog: None
+) -> None:
+    token = await activated_citizen(api)
+    headers = {**bearer(token), "Idempotency-Key": "ajukan-1"}
+    first = await api.http.post("/magelang/permohonan", json=AKTA, headers=headers)
+    again = await api.http.post("/magelang/permohonan", json=AKTA, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+
+    sampah = {
+        "layanan_kode": "angkut-sampah",
+        "isian": {
+            "alamat": "Jl. Pahlawan 1",
+            "perkiraan_volume": "2",
+            "tanggal_diminta": "2026-12-01",
+        },
+    }
+    reused = await api.http.post("/magelang/permohonan", json=sampah, headers=headers)
+    assert reused.status_code == 422
+    assert reused.json()["error"]["code"] == "idempotency_key_dipakai"
+    mine = (await api.http.get("/magelang/permohonan", headers=bearer(token))).json()
+    assert [(p["nomor_kasus"], p["layanan"]) for p in mine] == [
+        (first.json()["nomor_kasus"], "akta-kelahiran")
+    ]

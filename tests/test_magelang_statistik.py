@@ -66,6 +66,7 @@ def _fill(sessions: sessionmaker[Session]) -> None:
                 ("akta-kelahiran", "disdukcapil", "selesai", False),
                 ("kartu-identitas-anak", "disdukcapil", "ditolak", True),
                 ("laik-higiene-sanitasi", "dinkes", None, False),
+                ("aduan-jalan-rusak", "dpupr", None, True),  # late and still unserved
             ]
         ):
             number = f"MGS-STAT-{n}"
@@ -129,7 +130,19 @@ def _check(isi: dict[str, object]) -> None:
         "ditolak": 1,
         "diproses": 0,
     }
-    assert opd["disdukcapil"]["sla"] == {"dilayani": 2, "tepat_waktu": 1, "kepatuhan_persen": 50.0}
+    assert opd["disdukcapil"]["sla"] == {
+        "dilayani": 2,
+        "tepat_waktu": 1,
+        "terlambat_belum_dilayani": 0,
+        "kepatuhan_persen": 50.0,
+    }
+    # an OPD whose only request went past its 60 seconds unserved complies 0%, not "no data"
+    assert opd["dpupr"]["sla"] == {
+        "dilayani": 0,
+        "tepat_waktu": 0,
+        "terlambat_belum_dilayani": 1,
+        "kepatuhan_persen": 0.0,
+    }
     assert opd["disdukcapil"]["ikm"] == {
         "ikm": "91.67",
         "mutu": "A",
@@ -159,7 +172,7 @@ async def test_report_workflow_stores_the_days_statistics(
         DAY,
         4,
         3,
-        3,
+        4,
     )
     with sessions() as s:
         stored = s.scalars(select(MagestyLaporanStatistik)).one()

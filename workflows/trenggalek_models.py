@@ -9,6 +9,7 @@ travels in the actions; the officers' names stay in the database (only usernames
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -110,7 +111,9 @@ class TindakLanjutData(BaseModel):
     """Step 5, tindak_lanjut: the Kepala Bidang chooses how the application is provided."""
 
     cara: CaraPenyediaan
-    tim: list[str] = Field(default_factory=list, max_length=50)
+    tim: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
     """Swakelola: the team (usernames or unit names) that builds and runs it."""
     referensi_pengadaan: str | None = Field(default=None, max_length=200)
     """Penyedia: the procurement reference (contract or package number)."""

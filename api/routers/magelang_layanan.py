@@ -21,13 +21,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from alur.masking import mask_name, mask_phone
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
-from api.case_access import live_status, load_case, require_agency, require_step
+from api.case_access import action_id_for, live_status, load_case, require_agency, require_step
 from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, actor_of, run_db
 from api.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable, responses
 from api.routers.magelang_akun import CurrentWarga
@@ -229,7 +234,34 @@ def _case_number(akun_id: int, idempotency_key: str | None) -> str:
 def _record(
     session: Session, akun: MagestyAkun, body: PermohonanCreate, number: str
 ) -> tuple[PermohonanMasuk, bool]:
-    """Write the case and the request; False when this number was filed before (a retry)."""
+    """Write the case and the request; False when this number was filed before (a retry), whose
+    answer is then the stored request's, never the new body's."""
+    existing = session.scalar(
+        select(MagestyPermohonan).where(MagestyPermohonan.case_number == number)
+    )
+    if existing is not None:
+        if existing.layanan_kode != body.layanan_kode:
+            raise Unprocessable(
+                "Idempotency-Key ini sudah dipakai untuk permohonan lain; buat kunci baru",
+                code="idempotency_key_dipakai",
+                detail={"nomor_kasus": number},
+            )
+        stored = session.scalar(
+            select(MagestyLayanan).where(MagestyLayanan.kode == existing.layanan_kode)
+        )
+        return (
+            PermohonanMasuk(
+                case_number=number,
+                akun_id=akun.id,
+                layanan_kode=existing.layanan_kode,
+                layanan_nama=stored.nama if stored else existing.layanan_kode,
+                opd_kode=existing.opd_kode,
+                opd_nama=session.scalar(
+                    select(MagestyOpd.nama).where(MagestyOpd.kode == existing.opd_kode)
+                ),
+            ),
+            False,
+        )
     service = session.scalar(
         select(MagestyLayanan).where(
             MagestyLayanan.kode == body.layanan_kode, MagestyLayanan.aktif.is_(True)
@@ -313,6 +345,7 @@ async def ajukan(
             id=workflow_id_for(number),
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=TypedSearchAttributes(
                 [
                     SearchAttributePair(SA_SOP, MAGELANG.kode),
@@ -323,6 +356,8 @@ async def ajukan(
             ),
             static_summary=f"{inp.layanan_kode} ({inp.opd_kode}): {number}",
         )
+    except WorkflowAlreadyStartedError:
+        pass  # a retry of a request that has run and closed: it is found, never started again
     except RPCError as err:
         if created:
             await run_db(sessions, _forget, number)
@@ -492,11 +527,11 @@ async def pelayanan_opd(
     accepted = AksiDiterima(
         nomor_kasus=nomor_kasus,
         langkah="pelayanan_opd",
-        action_id=idempotency_key or uuid.uuid4().hex,
+        action_id=action_id_for(officer, idempotency_key),
         pesan="Hasil layanan diterima; warga akan diberi tahu lewat WhatsApp",
     )
     if idempotency_key is not None:
-        seen: bool = await run_db(sessions, _seen, nomor_kasus, idempotency_key)
+        seen: bool = await run_db(sessions, _seen, nomor_kasus, accepted.action_id)
         if seen:  # a retry of an action the request already took: the same answer
             return accepted
     now = await live_status(client, case)
@@ -518,12 +553,23 @@ async def pelayanan_opd(
     return accepted
 
 
+OPD_ROLES = frozenset({"opd", "kepala_opd"})
+"""Roles held inside one OPD: they see only their own OPD's requests (the form holds personal
+data). The Diskominfostat roles (Satker, Kepala Bidang, Kepala Dinas) oversee every OPD."""
+
+
 def _kasus(session: Session, number: str, officer: Officer) -> KasusOpdRead:
     case = load_case(session, number, sop=MAGELANG.kode)
     require_agency(case, officer)
     req = session.scalar(select(MagestyPermohonan).where(MagestyPermohonan.case_number == number))
     if req is None:
         raise NotFound(f"Kasus {number} tidak ditemukan", code="case_not_found")
+    if officer.role in OPD_ROLES:
+        mine = session.scalar(
+            select(MagestyPetugasOpd.opd_kode).where(MagestyPetugasOpd.username == officer.username)
+        )
+        if mine != req.opd_kode:
+            raise Forbidden(f"Permohonan ini milik OPD {req.opd_kode}", code="opd_lain")
     akun = session.get(MagestyAkun, req.akun_id)
     tasks = session.scalars(
         select(Task).where(Task.workflow_id == case.workflow_id).order_by(Task.id)

@@ -8,7 +8,6 @@ table because each is the same five checks around a different body model.
 
 import hashlib
 import secrets
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -23,13 +22,22 @@ from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
 )
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from alur.masking import mask_name, mask_phone
 from alur.phones import normalize_mobile
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
-from api.case_access import live_status, load_case, require_agency, require_officer, require_step
+from api.case_access import (
+    action_id_for,
+    live_status,
+    load_case,
+    require_agency,
+    require_officer,
+    require_step,
+)
 from api.deps import (
     CurrentOfficer,
     SessionsDep,
@@ -185,6 +193,8 @@ async def file_report(
         response.status_code = status.HTTP_200_OK
     try:
         await _start(client, settings.task_queue, body, number)
+    except WorkflowAlreadyStartedError:
+        pass  # a retry of a case that has run and closed: it is found, never started again
     except RPCError as err:
         if created_here:  # nothing half-written: no case without its workflow
             await run_db(sessions, _forget_intake, number)
@@ -248,6 +258,7 @@ async def _start(client: Client, task_queue: str, body: LaporanCreate, number: s
         id=workflow_id_for(number),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         search_attributes=TypedSearchAttributes(
             [
                 SearchAttributePair(SA_SOP, MALANG.kode),
@@ -356,12 +367,12 @@ def _action_route(step: str, model: type[BaseModel], check: Checker | None) -> C
         accepted = ActionAccepted(
             nomor_kasus=case.case_number,
             langkah=step,
-            action_id=idempotency_key or uuid.uuid4().hex,
+            action_id=action_id_for(officer, idempotency_key),
             pesan=f"Aksi {step} diterima; kasus berlanjut ke langkah berikutnya",
         )
         if idempotency_key is not None:
             seen: bool = await run_db(
-                sessions, _already_accepted, case.case_number, step, idempotency_key
+                sessions, _already_accepted, case.case_number, step, accepted.action_id
             )
             if seen:  # a retry of an action the case already took: the same answer
                 return accepted

@@ -9,7 +9,6 @@ checked here before the workflow is signalled (see api/case_access.py).
 
 import hashlib
 import secrets
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -20,11 +19,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
-from api.case_access import live_status, load_case, require_agency, require_step
+from api.case_access import action_id_for, live_status, load_case, require_agency, require_step
 from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, actor_of, run_db
 from api.errors import Conflict, Forbidden, Unavailable, Unprocessable, responses
 from api.routers.tasks import TaskRead, to_read
@@ -127,11 +132,12 @@ class UsulanOfficerRead(BaseModel):
     status_langsung: CaseStatus | None
 
 
-def _case_number(idempotency_key: str | None) -> str:
-    """``TRG-YYMMDD-XXXXXXXX``, or ``TRG-K`` and a hash of the Idempotency-Key: a key always gives
-    the same number, so a retried request finds its case."""
+def _case_number(proposer: str, idempotency_key: str | None) -> str:
+    """``TRG-YYMMDD-XXXXXXXX``, or ``TRG-K`` and a hash of the proposer and the Idempotency-Key:
+    the proposer's retried request finds its case; another officer's same key is another case."""
     if idempotency_key:
-        digest = hashlib.sha256(f"{TRENGGALEK.kode}:{idempotency_key}".encode()).hexdigest()
+        scoped = f"{TRENGGALEK.kode}:{proposer}:{idempotency_key}"
+        digest = hashlib.sha256(scoped.encode()).hexdigest()
         return f"TRG-K{digest[:12].upper()}"
     return f"TRG-{datetime.now(UTC).strftime('%y%m%d')}-{secrets.token_hex(4).upper()}"
 
@@ -165,7 +171,7 @@ async def propose(
 ) -> UsulanCreated:
     """Start a proposal: its case and agenda number; step 1 (pengumpulan_data) opens for you."""
     _require_proposer(officer)
-    number = _case_number(idempotency_key)
+    number = _case_number(officer.username, idempotency_key)
     created_here, agenda = await run_db(
         sessions, _register, body, number, officer.username, settings.trenggalek.kode_unit_agenda
     )
@@ -183,6 +189,8 @@ async def propose(
                 max_rounds_per_run=settings.trenggalek.max_rounds_per_run,
             ),
         )
+    except WorkflowAlreadyStartedError:
+        pass  # a retry of a proposal that has run and closed: it is found, never started again
     except RPCError as err:
         if created_here:  # nothing half-written: no case without its workflow
             await run_db(sessions, _forget, number)
@@ -255,6 +263,7 @@ async def _start(client: Client, task_queue: str, usulan: UsulanMasuk) -> None:
         id=workflow_id_for(number),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         search_attributes=TypedSearchAttributes(
             [
                 SearchAttributePair(SA_SOP, TRENGGALEK.kode),
@@ -365,12 +374,12 @@ def _action_route(
         accepted = ActionAccepted(
             nomor_kasus=case.case_number,
             langkah=step,
-            action_id=idempotency_key or uuid.uuid4().hex,
+            action_id=action_id_for(officer, idempotency_key),
             pesan=f"Aksi {step} diterima; usulan berlanjut",
         )
         if idempotency_key is not None:
             seen: bool = await run_db(
-                sessions, _already_accepted, case.case_number, step, idempotency_key
+                sessions, _already_accepted, case.case_number, step, accepted.action_id
             )
             if seen:  # a retry of an action the case already took: the same answer
                 return accepted
