@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import ScheduleIntervalSpec
 from temporalio.testing import WorkflowEnvironment
 
-from activities.magelang_statistik import hitung_statistik, simpan_laporan
+from activities.magelang_statistik import hari_ini_wib, hitung_statistik, simpan_laporan
 from alur.schedules import STATISTIK_SCHEDULE_ID, ensure_schedules, statistik_schedule
 from alur.seed import seed_officers
 from alur.seed_magelang import seed_magelang
@@ -193,6 +193,23 @@ async def test_scheduled_run_reports_on_the_day_that_just_ended(
         stored = s.scalars(select(MagestyLaporanStatistik)).one()
     assert stored.tanggal == result.tanggal
     assert result.tanggal < datetime.now(UTC).date() + timedelta(days=1)
+
+
+async def test_a_run_first_taken_up_two_days_late_reports_the_day_before_it_was_started(
+    workers: RunningWorkers,
+) -> None:
+    # A first workflow task two days after the start, as when the worker was down past midnight.
+    handle = await workers.client.start_workflow(
+        MagestyLaporanStatistikWorkflow.run,
+        LaporanStatistikInput(),
+        id=f"magesty-statistik-{uuid.uuid4().hex[:6]}",
+        task_queue=workers.task_queue,
+        start_delay=timedelta(days=2),
+    )
+    started = (await handle.describe()).start_time
+    assert started is not None
+    result = await handle.result()
+    assert result.tanggal == hari_ini_wib(started) - timedelta(days=1)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
