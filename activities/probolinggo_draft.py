@@ -8,8 +8,9 @@ its 15 minutes) takes data: an ended registration's draft stays empty.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -114,3 +115,44 @@ def set_identity(
     draft.tanggal_lahir = tanggal_lahir
     draft.jenis_kelamin = jenis_kelamin
     draft.alamat = alamat
+
+
+LOCKED_BY: dict[str, tuple[str, ...]] = {"nik": ("nik", "identitas"), "identitas": ("identitas",)}
+"""The locks that keep a step's data from changing: the identity check locks the NIK too."""
+_UNLOCKED_TO: dict[str, str | None] = {"nik": None, "identitas": "nik"}
+
+
+def store_unlocked(
+    session: Session, registration_id: str, step: str, values: dict[str, Any]
+) -> bool:
+    """Write ``step``'s data to the running draft in one conditional UPDATE, only while no check
+    has locked it (see ``lock_step``); False when nothing was written. The caller commits."""
+    t = ProbolinggoRegistration
+    result = session.execute(
+        update(t)
+        .where(
+            t.registration_id == registration_id,
+            t.status == "berjalan",
+            t.erased_at.is_(None),
+            or_(t.locked_step.is_(None), t.locked_step.not_in(LOCKED_BY[step])),
+        )
+        .values(**values)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def lock_step(session: Session, registration_id: str, step: str) -> None:
+    """A check of ``step`` begins: from now on its data cannot change. The caller commits (before
+    the check reads the data)."""
+    t = ProbolinggoRegistration
+    session.execute(update(t).where(t.registration_id == registration_id).values(locked_step=step))
+
+
+def unlock_step(session: Session, registration_id: str, step: str) -> None:
+    """The check of ``step`` refused (or failed): the citizen may correct the data."""
+    t = ProbolinggoRegistration
+    session.execute(
+        update(t)
+        .where(t.registration_id == registration_id, t.locked_step == step)
+        .values(locked_step=_UNLOCKED_TO[step])
+    )

@@ -20,7 +20,8 @@ import secrets
 from datetime import timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -31,7 +32,12 @@ from alur.masking import mask_phone
 from alur.settings_probolinggo import ProbolinggoSettings
 from db.base import utcnow
 from db.models import Notification
-from db.probolinggo_models import ProbolinggoAccount, ProbolinggoOtpSend, ProbolinggoRegistration
+from db.probolinggo_models import (
+    ProbolinggoAccount,
+    ProbolinggoOtpLimit,
+    ProbolinggoOtpSend,
+    ProbolinggoRegistration,
+)
 from db.session import transaction
 from workflows.models import CaseRef
 
@@ -106,29 +112,58 @@ class ProbolinggoSmsActivities:
                     non_retryable=True,
                 )
             phone, phone_ref, client_ref = draft.phone, draft.phone_ref, draft.client_ref
-            self._check_caps(s, phone_ref, client_ref)
-        code = f"{secrets.randbelow(1_000_000):06d}"
+        self._reserve(inp, phone_ref, client_ref)
+        try:
+            code = f"{secrets.randbelow(1_000_000):06d}"
+            with transaction(self._sessions) as s:
+                draft = s.scalars(
+                    select(ProbolinggoRegistration).where(
+                        ProbolinggoRegistration.registration_id == inp.registration_id
+                    )
+                ).one()
+                draft.otp_hash = otp_hash(otp_proof(self._key, inp.registration_id, code))
+            minutes = max(1, inp.berlaku_detik // 60)
+            body = (
+                f"[View Probolinggo] Kode OTP registrasi Anda: {code}. Berlaku {minutes} menit. "
+                "Jangan berikan kode ini kepada siapa pun, termasuk petugas."
+            )
+            logged = body if self._sender.name == "dev" else body.replace(code, "******")
+            self._send(
+                inp.case, inp.key, "otp", phone, body, logged, validity_seconds=inp.berlaku_detik
+            )
+        except BaseException:
+            with transaction(self._sessions) as s:  # not sent: the reservation is given back
+                s.execute(delete(ProbolinggoOtpSend).where(ProbolinggoOtpSend.send_key == inp.key))
+            raise
+        return OtpTerkirim(sent=True)
+
+    def _reserve(self, inp: KirimOtpInput, phone_ref: str, client_ref: str | None) -> None:
+        """Reserve this send in the hour's log before sending, in one transaction that first locks
+        the number's (and address's) row, so parallel sends count one another; a retry finds its
+        own reservation."""
+        refs = sorted(["p:" + phone_ref] + ([] if client_ref is None else ["c:" + client_ref]))
+        for ref in refs:
+            try:
+                with transaction(self._sessions) as s:
+                    if s.scalar(
+                        select(ProbolinggoOtpLimit.id).where(ProbolinggoOtpLimit.ref == ref)
+                    ):
+                        continue
+                    s.add(ProbolinggoOtpLimit(ref=ref, sends=0))
+            except IntegrityError:
+                pass  # a parallel send made it
         with transaction(self._sessions) as s:
-            draft = s.scalars(
-                select(ProbolinggoRegistration).where(
-                    ProbolinggoRegistration.registration_id == inp.registration_id
+            for ref in refs:  # the lock: held until this transaction ends
+                s.execute(
+                    update(ProbolinggoOtpLimit)
+                    .where(ProbolinggoOtpLimit.ref == ref)
+                    .values(sends=ProbolinggoOtpLimit.sends + 1)
                 )
-            ).one()
-            draft.otp_hash = otp_hash(otp_proof(self._key, inp.registration_id, code))
-        minutes = max(1, inp.berlaku_detik // 60)
-        body = (
-            f"[View Probolinggo] Kode OTP registrasi Anda: {code}. Berlaku {minutes} menit. "
-            "Jangan berikan kode ini kepada siapa pun, termasuk petugas."
-        )
-        logged = body if self._sender.name == "dev" else body.replace(code, "******")
-        self._send(
-            inp.case, inp.key, "otp", phone, body, logged, validity_seconds=inp.berlaku_detik
-        )
-        with transaction(self._sessions) as s:
             if s.scalar(
                 select(ProbolinggoOtpSend.id).where(ProbolinggoOtpSend.send_key == inp.key)
             ):
-                return OtpTerkirim(sent=True)
+                return
+            self._check_caps(s, phone_ref, client_ref)
             s.add(
                 ProbolinggoOtpSend(
                     send_key=inp.key,
@@ -138,7 +173,6 @@ class ProbolinggoSmsActivities:
                     sent_at=utcnow(),
                 )
             )
-        return OtpTerkirim(sent=True)
 
     @activity.defn
     def kabari_registrasi_berhasil(self, inp: KabarBerhasilInput) -> OtpTerkirim:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 
 from pydantic import BaseModel
@@ -20,10 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.probolinggo_draft import lock_step, unlock_step
 from activities.probolinggo_refs import otp_hash
 from activities.probolinggo_siak import PopulationRegister, RegisterUnavailable
 from alur.masking import mask_phone
-from alur.nik import KOTA_PROBOLINGGO, InvalidNik, parse_nik
+from alur.nik import KOTA_PROBOLINGGO, InvalidNik, encodes_birth_date, parse_nik
 from db.models import Notification
 from db.probolinggo_models import ProbolinggoAccount, ProbolinggoRegistration
 from db.session import transaction
@@ -136,9 +138,30 @@ class ProbolinggoRegistrationActivities:
             draft.otp_hash = None
             return True
 
+    def _locked_check(
+        self, step: str, inp: PeriksaInput, check: Callable[[PeriksaInput], HasilPeriksa]
+    ) -> HasilPeriksa:
+        """Lock the step's data (committed before it is read), check it, and unlock it when the
+        check refuses or fails: an accepted step's data can no longer change."""
+        with transaction(self._sessions) as s:
+            lock_step(s, inp.registration_id, step)
+        try:
+            result = check(inp)
+        except BaseException:
+            with transaction(self._sessions) as s:
+                unlock_step(s, inp.registration_id, step)
+            raise
+        if not result.diterima:
+            with transaction(self._sessions) as s:
+                unlock_step(s, inp.registration_id, step)
+        return result
+
     @activity.defn
     def periksa_nik(self, inp: PeriksaInput) -> HasilPeriksa:
         """Step 7: structure, region, (residents) Kota Probolinggo and the register, duplicates."""
+        return self._locked_check("nik", inp, self._periksa_nik)
+
+    def _periksa_nik(self, inp: PeriksaInput) -> HasilPeriksa:
         with self._sessions() as s:
             raw = self._draft(s, inp.registration_id).nik
         if raw is None:
@@ -170,6 +193,9 @@ class ProbolinggoRegistrationActivities:
     def periksa_identitas(self, inp: PeriksaInput) -> HasilPeriksa:
         """Step 8: the identity agrees with the NIK (birth date, sex) and, for a resident, with the
         register (name, place and date of birth, sex, address). Answers field names, not values."""
+        return self._locked_check("identitas", inp, self._periksa_identitas)
+
+    def _periksa_identitas(self, inp: PeriksaInput) -> HasilPeriksa:
         with self._sessions() as s:
             d = self._draft(s, inp.registration_id)
             nik_raw, nama, tempat, tgl, jk, alamat = (
@@ -186,7 +212,7 @@ class ProbolinggoRegistrationActivities:
             return _refuse("identitas_tidak_sesuai", tidak_sesuai=["identitas_belum_lengkap"])
         nik = parse_nik(nik_raw, today=inp.pada.date())
         wrong: list[str] = []
-        if tgl != nik.tanggal_lahir:
+        if not encodes_birth_date(nik, tgl):
             wrong.append("tanggal_lahir")
         if jk != nik.jenis_kelamin:
             wrong.append("jenis_kelamin")

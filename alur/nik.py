@@ -175,6 +175,14 @@ def parse_nik(raw: str, *, today: date) -> Nik:
     )
 
 
+def encodes_birth_date(nik: Nik, born: date) -> bool:
+    """The NIK encodes this birth date: day, month and two-digit year agree. The NIK does not
+    say the century, so ``tanggal_lahir``'s guess (the latest not in the future) must not decide:
+    a centenarian's NIK reads as a child's."""
+    coded = nik.tanggal_lahir
+    return (coded.day, coded.month, coded.year % 100) == (born.day, born.month, born.year % 100)
+
+
 def make_nik(kode_wilayah: str, born: date, jenis_kelamin: str, serial: int) -> str:
     """The NIK that encodes these facts (for synthetic test and sample data)."""
     day = born.day + (40 if jenis_kelamin == "P" else 0)

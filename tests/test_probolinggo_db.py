@@ -18,15 +18,18 @@ from activities.probolinggo_draft import create_draft
 from activities.probolinggo_registrasi import (
     BuatAkunInput,
     HapusDataInput,
+    PeriksaInput,
     ProbolinggoRegistrationActivities,
 )
 from activities.probolinggo_siak import DbPopulationRegister
+from alur.nik import make_nik
 from alur.seed import load_register_csv
 from db.migrate import downgrade, upgrade
 from db.models import Notification, PopulationRecord
 from db.probolinggo_models import ProbolinggoAccount, ProbolinggoRegistration
 from db.session import make_engine, make_session_factory, transaction
 from tests.db_backends import database
+from workflows.probolinggo_models import StatusWarga
 
 TABLES = {"probolinggo_registrations", "probolinggo_otp_sends", "probolinggo_accounts"}
 T0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
@@ -163,3 +166,84 @@ def test_register_loader_refuses_an_export_whose_nik_disagrees_with_the_row(
         load_register_csv(s, bad)
     with factory() as s:
         assert s.scalars(select(PopulationRecord)).first() is None
+
+
+_HEADER = (
+    "nik,no_kk,nama,tempat_lahir,tanggal_lahir,jenis_kelamin,alamat,kelurahan,kecamatan,"
+    "kode_wilayah\n"
+)
+
+
+def test_register_loader_takes_centenarians_and_residents_who_moved_kecamatan(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    old = make_nik("357401", date(1924, 5, 10), "P", 7)
+    moved = make_nik("357401", date(1980, 1, 2), "L", 8)  # first issued in Kademangan
+    export = tmp_path / "penduduk_real.csv"
+    export.write_text(
+        _HEADER + f"{old},,Mbah Sri,Probolinggo,1924-05-10,P,Jl. A,Ketapang,Kademangan,357401\n"
+        f"{moved},,Andi,Probolinggo,1980-01-02,L,Jl. B,Kedopok,Kedopok,357405\n",
+        encoding="utf-8",
+    )
+    with transaction(factory) as s:
+        assert load_register_csv(s, export) == 2
+    with factory() as s:
+        rows = {r.nik: r for r in s.scalars(select(PopulationRecord))}
+    assert rows[old].tanggal_lahir == date(1924, 5, 10)
+    assert rows[moved].kode_wilayah == "357405"
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        # a Kota Malang NIK in the Kota Probolinggo export
+        (f"{make_nik('357301', date(1980, 1, 2), 'L', 8)},,A,X,1980-01-02,L,J,K,K,357401", "bukan"),
+        # same day and month, another two-digit year
+        (f"{make_nik('357401', date(1925, 5, 10), 'P', 7)},,A,X,1924-05-10,P,J,K,K,357401", "tgl"),
+    ],
+)
+def test_register_loader_still_refuses_a_foreign_nik_or_another_birth_year(
+    factory: sessionmaker[Session], tmp_path: Path, row: str, problem: str
+) -> None:
+    export = tmp_path / "penduduk_bad.csv"
+    export.write_text(_HEADER + row + "\n", encoding="utf-8")
+    expected = "bukan NIK Kota Probolinggo" if problem == "bukan" else "tanggal lahir"
+    with pytest.raises(ValueError, match=expected), transaction(factory) as s:
+        load_register_csv(s, export)
+
+
+def test_identity_check_accepts_a_centenarian_s_birth_date(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    nik = make_nik("357401", date(1924, 5, 10), "P", 7)
+    export = tmp_path / "penduduk_old.csv"
+    export.write_text(
+        _HEADER + f"{nik},,Mbah Sri,Probolinggo,1924-05-10,P,Jl. A,Ketapang,Kademangan,357401\n",
+        encoding="utf-8",
+    )
+    with transaction(factory) as s:
+        load_register_csv(s, export)
+    acts = ProbolinggoRegistrationActivities(factory, DbPopulationRegister(factory))
+    for rid, status, born in [
+        ("r-kota", StatusWarga.warga_kota, date(1924, 5, 10)),
+        ("r-luar", StatusWarga.warga_luar_kota, date(1924, 5, 10)),
+        ("r-salah", StatusWarga.warga_kota, date(2024, 5, 10)),
+    ]:
+        with transaction(factory) as s:
+            d = create_draft(
+                s,
+                registration_id=rid,
+                status_warga=status.value,
+                phone="+6281234500009",
+                phone_ref="p" * 64,
+                client_ref=None,
+                expires_at=T0 + timedelta(minutes=15),
+            )
+            d.nik, d.nama, d.tempat_lahir, d.tanggal_lahir = nik, "Mbah Sri", "Probolinggo", born
+            d.jenis_kelamin, d.alamat = "P", "Jl. A"
+        inp = PeriksaInput(registration_id=rid, status_warga=status, pada=T0)
+        result = ActivityEnvironment().run(acts.periksa_identitas, inp)
+        if rid == "r-salah":  # the NIK's year fits, the register's date does not
+            assert not result.diterima and result.tidak_sesuai == ["tanggal_lahir"]
+        else:
+            assert result.diterima, (rid, result)

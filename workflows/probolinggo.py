@@ -263,9 +263,20 @@ class ProbolinggoRegistrasiWorkflow:
         if self._busy:
             raise ApplicationError("Permintaan sebelumnya masih diproses", type="SedangDiproses")
 
+    def _claim(self) -> None:
+        """Handlers' rule: the validators of updates that arrive together all run before any
+        handler does, so each handler checks again and takes the step before its first await; a
+        parallel duplicate fails (the API answers 409) instead of sending a second code."""
+        if self._busy:
+            raise ApplicationError("Permintaan sebelumnya masih diproses", type="SedangDiproses")
+        self._busy = True
+
     @workflow.update
     async def kata_sandi(self, isian: Isian) -> Jawaban:
         """Step 5: the password is set (its hash is in the draft); the first OTP goes out."""
+        if "kata_sandi" in self._done:
+            raise ApplicationError("Permintaan sebelumnya masih diproses", type="SedangDiproses")
+        self._claim()
         await self._steps.audit("kata_sandi", "aksi_diterima")
         await self._complete("kata_sandi")
         return await self._send_otp(first=True)
@@ -273,10 +284,14 @@ class ProbolinggoRegistrasiWorkflow:
     @kata_sandi.validator
     def _check_kata_sandi(self, isian: Isian) -> None:
         self._require("kata_sandi")
+        if "kata_sandi" in self._done:
+            raise ApplicationError("Permintaan sebelumnya masih diproses", type="SedangDiproses")
 
     @workflow.update
     async def kirim_ulang_otp(self, isian: Isian) -> Jawaban:
         """Step 6: a new code, after the cooldown and within the cap."""
+        if self._busy:
+            raise ApplicationError("Permintaan sebelumnya masih diproses", type="SedangDiproses")
         now = workflow.now()
         if self._otp_sends > self._aturan.max_kirim_ulang:
             return self._answer(
@@ -296,6 +311,8 @@ class ProbolinggoRegistrasiWorkflow:
     @workflow.update
     async def otp(self, kode: KodeOtp) -> Jawaban:
         """Step 6: the code the citizen typed, as its proof: right, wrong, or expired."""
+        if self._busy:
+            raise ApplicationError("Permintaan sebelumnya masih diproses", type="SedangDiproses")
         if self._otp_expires is None or workflow.now() > self._otp_expires:
             await self._steps.audit("otp", "otp_kedaluwarsa")
             return self._answer(
@@ -494,7 +511,7 @@ class ProbolinggoRegistrasiWorkflow:
 
     async def _check(self, method: Any, summary: str) -> HasilPeriksa | None:
         """Run a NIK or identity check; None when the register did not answer in time."""
-        self._busy = True
+        self._claim()
         try:
             result: HasilPeriksa = await workflow.execute_activity_method(
                 method,

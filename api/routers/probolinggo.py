@@ -33,8 +33,6 @@ from activities.probolinggo_draft import (
     create_draft,
     otp_sends_last_hour,
     phone_has_account,
-    set_identity,
-    set_nik,
     set_password,
 )
 from activities.probolinggo_refs import client_ref, otp_proof, phone_ref
@@ -362,7 +360,7 @@ async def nik(
     existing account."""
     await steps.running(sessions, id_registrasi)
     await steps.require_step(client, id_registrasi, sessions, "nik")
-    await run_db(sessions, steps.store, id_registrasi, lambda d: set_nik(d, body.nik))
+    await run_db(sessions, steps.store_step, id_registrasi, "nik", {"nik": body.nik})
     return await steps.update(client, sessions, id_registrasi, "nik", Isian())
 
 
@@ -379,5 +377,5 @@ async def identitas(
     await steps.running(sessions, id_registrasi)
     await steps.require_step(client, id_registrasi, sessions, "identitas")
     fields = body.model_dump()
-    await run_db(sessions, steps.store, id_registrasi, lambda d: set_identity(d, **fields))
+    await run_db(sessions, steps.store_step, id_registrasi, "identitas", fields)
     return await steps.update(client, sessions, id_registrasi, "identitas", Isian())

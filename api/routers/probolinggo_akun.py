@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import case, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from alur.masking import mask_nik, mask_phone
@@ -30,7 +30,7 @@ from alur.security import issue_token, read_token, verify_password
 from alur.settings_probolinggo import ProbolinggoSettings
 from api.deps import SessionDep, SettingsDep
 from api.errors import NotAuthenticated, responses
-from db.base import utcnow
+from db.base import UTCDateTime, utcnow
 from db.probolinggo_models import ProbolinggoAccount
 
 router = APIRouter()
@@ -93,22 +93,34 @@ def login(body: LoginBody, session: SessionDep, settings: SettingsDep) -> Any:
         raise wrong
     if account.locked_until is not None and account.locked_until > now:
         return _locked(account.locked_until - now)
-    before = account.failed_logins
-    # Counted as a failure before the (slow) check, in one statement, so parallel guesses cannot
-    # all pass the lock check above: one login per account is checked at a time.
+    limits = settings.probolinggo
+    counted = ProbolinggoAccount.failed_logins + 1
+    # One conditional statement counts the attempt and, from ``slow_after`` on, locks the account
+    # while this password is checked; an attempt whose statement changed no row was refused by a
+    # lock (set by a parallel attempt) and checks no password. Below ``slow_after`` at most that
+    # many attempts run together, so parallel guesses get no more tries than sequential ones.
     failures = session.execute(
         update(ProbolinggoAccount)
-        .where(ProbolinggoAccount.id == account.id)
-        .values(failed_logins=ProbolinggoAccount.failed_logins + 1)
+        .where(
+            ProbolinggoAccount.id == account.id,
+            or_(ProbolinggoAccount.locked_until.is_(None), ProbolinggoAccount.locked_until <= now),
+        )
+        .values(
+            failed_logins=counted,
+            locked_until=case(
+                (counted >= limits.slow_after, literal(now + limits.busy_wait, UTCDateTime())),
+                else_=ProbolinggoAccount.locked_until,
+            ),
+        )
         .returning(ProbolinggoAccount.failed_logins)
-    ).scalar_one()
+    ).scalar_one_or_none()
     session.commit()
-    if failures != before + 1:
-        return _locked(settings.probolinggo.busy_wait)
+    if failures is None:
+        return _locked(limits.busy_wait)
     if not verify_password(account.password_hash, body.kata_sandi):
-        wait = lock_for(failures, settings.probolinggo)
+        wait = lock_for(failures, limits)
         if wait is not None:
-            return _lock(session, account.id, now, wait, failed=True)
+            return _lock(session, account.id, utcnow(), wait, failed=True)
         raise wrong
     session.execute(
         update(ProbolinggoAccount)

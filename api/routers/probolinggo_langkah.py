@@ -20,7 +20,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.probolinggo_draft import find_draft, running_draft
+from activities.probolinggo_draft import find_draft, running_draft, store_unlocked
 from activities.probolinggo_refs import ref_key
 from alur.settings import Settings
 from api.deps import run_db
@@ -88,6 +88,22 @@ def store(session: Session, registration_id: str, change: Any) -> None:
         raise Conflict("Registrasi sudah berakhir", code="registrasi_berakhir")
     change(draft)
     session.commit()
+
+
+def store_step(session: Session, registration_id: str, step: str, values: dict[str, Any]) -> None:
+    """Write a checked step's data (NIK, identity) and commit; 409 ``sedang_diproses`` with
+    nothing written once its check has begun (the data checked is the data the account gets), 409
+    ``registrasi_berakhir`` if the registration ended meanwhile."""
+    if store_unlocked(session, registration_id, step, values):
+        session.commit()
+        return
+    session.rollback()
+    if running_draft(session, registration_id) is None:
+        raise Conflict("Registrasi sudah berakhir", code="registrasi_berakhir")
+    raise Conflict(
+        "Data ini sedang atau sudah diperiksa dan tidak dapat diubah lagi",
+        code="sedang_diproses",
+    )
 
 
 async def live_status(

@@ -1,4 +1,5 @@
-"""probolinggo tables: View Probolinggo registration drafts, the OTP send log, citizen accounts
+"""probolinggo tables: View Probolinggo registration drafts, the OTP send log and its per-reference
+locks, citizen accounts
 
 Revision ID: 0004
 Revises: 0003
@@ -37,6 +38,7 @@ def upgrade() -> None:
         sa.Column("tanggal_lahir", sa.Date(), nullable=True),
         sa.Column("jenis_kelamin", sa.String(length=1), nullable=True),
         sa.Column("alamat", sa.String(length=300), nullable=True),
+        sa.Column("locked_step", sa.String(length=20), nullable=True),
         sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ended_at", db.base.UTCDateTime(timezone=True), nullable=True),
@@ -76,6 +78,15 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "probolinggo_otp_limits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ref", sa.String(length=80), nullable=False),
+        sa.Column("sends", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_probolinggo_otp_limits")),
+        sa.UniqueConstraint("ref", name=op.f("uq_probolinggo_otp_limits_ref")),
+    )
+
+    op.create_table(
         "probolinggo_accounts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("registration_id", sa.String(length=40), nullable=False),
@@ -104,6 +115,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("probolinggo_accounts")
+    op.drop_table("probolinggo_otp_limits")
     with op.batch_alter_table("probolinggo_otp_sends", schema=None) as batch_op:
         batch_op.drop_index("ix_probolinggo_otp_sends_client")
         batch_op.drop_index("ix_probolinggo_otp_sends_phone")
