@@ -29,7 +29,8 @@ class MagestyLaporanStatistikWorkflow:
     async def run(self, inp: LaporanStatistikInput) -> HasilLaporanStatistik:
         # The day is the one before the run was started (by the schedule), not before the worker
         # first ran it: a worker down past midnight still reports the day that had just ended.
-        tanggal = inp.tanggal or hari_ini_wib(workflow.info().workflow_start_time) - timedelta(days=1)
+        started = workflow.info().workflow_start_time
+        tanggal = inp.tanggal or hari_ini_wib(started) - timedelta(days=1)
         workflow.set_current_details(f"Laporan statistik MAGESTY {tanggal.isoformat()}")
         return await workflow.execute_activity_method(
             MagestyActivities.susun_laporan_statistik,
