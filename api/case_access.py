@@ -1,19 +1,30 @@
 """Checks the API makes before it signals a workflow, so a wrong action is a clear 4xx and never
 reaches history: the case exists, belongs to the officer's agency, waits on this step, for this role
-(and this officer when the task is assigned)."""
+(and this officer when the task is assigned). Also what every SOP's routes share to start a case and
+to take a retried request once: ``start_case``, ``action_id_for``, ``already_accepted``."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
 from api.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable
-from db.models import Case, Officer
+from db.models import AuditEvent, Case, Officer
+from sop.models import Sop
 from workflows.models import CaseStatus
 
 
@@ -96,3 +107,56 @@ def action_id_for(officer: Officer, idempotency_key: str | None) -> str:
         return uuid.uuid4().hex
     scoped = f"{officer.username}\n{idempotency_key}".encode()
     return hashlib.sha256(scoped).hexdigest()[:32]
+
+
+def already_accepted(session: Session, case_number: str, action_id: str) -> bool:
+    """True when the case's audit trail has this action accepted: a retried request (same officer,
+    same Idempotency-Key, see ``action_id_for``) is answered again without signalling twice."""
+    found = session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.case_number == case_number,
+            AuditEvent.action_id == action_id,
+            AuditEvent.event == "aksi_diterima",
+        )
+    )
+    return found is not None
+
+
+async def start_case(
+    client: Client,
+    run: Any,
+    arg: Any,
+    *,
+    sop: Sop,
+    number: str,
+    workflow_id: str,
+    status: str,
+    task_queue: str,
+    summary: str,
+) -> None:
+    """Start a case's workflow, or find the one a retried create already started.
+
+    A running case is joined (``USE_EXISTING``); a case that ran and closed is never started again
+    (``REJECT_DUPLICATE``): a retried create finds it closed instead of reopening it with nobody
+    able to act. The search attributes are the ones every case carries, none personal.
+    """
+    try:
+        await client.start_workflow(
+            run,
+            arg,
+            id=workflow_id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(SA_SOP, sop.kode),
+                    SearchAttributePair(SA_CASE_NUMBER, number),
+                    SearchAttributePair(SA_AGENCY, sop.agensi),
+                    SearchAttributePair(SA_STATUS, status),
+                ]
+            ),
+            static_summary=summary,
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # the case has run and closed: it is found, never started again

@@ -23,9 +23,14 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
-from alur.seed import DEMO_PASSWORD
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
-from bench.common import RETRY_SLEEP_S, STEP_TIMEOUT_S, BenchError, CaseTiming
+from bench.common import (
+    RETRY_SLEEP_S,
+    STEP_TIMEOUT_S,
+    BenchError,
+    CaseTiming,
+    officer_headers,
+)
 from db.magelang_models import MagestyAkun, MagestyPermohonan
 from db.models import Notification
 from db.session import transaction
@@ -124,10 +129,7 @@ class ApiFlow:
         if r.status_code != 200:
             raise BenchError(f"citizen login: {r.status_code} {r.text}")
         self.citizen = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        r = await self.http.post("/auth/login", data={"username": OPD, "password": DEMO_PASSWORD})
-        if r.status_code != 200:
-            raise BenchError(f"login {OPD}: {r.status_code} {r.text}")
-        self.officer = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        self.officer = (await officer_headers(self.http, [OPD]))[OPD]
 
     async def case(self) -> CaseTiming:
         started = time.perf_counter()

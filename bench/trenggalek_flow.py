@@ -17,9 +17,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
-from alur.seed import DEMO_PASSWORD
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
-from bench.common import RETRY_SLEEP_S, STEP_TIMEOUT_S, BenchError, CaseTiming
+from bench.common import (
+    NOT_YET,
+    RETRY_SLEEP_S,
+    STEP_TIMEOUT_S,
+    BenchError,
+    CaseTiming,
+    Headers,
+    officer_headers,
+    post_until_accepted,
+)
 from sop.trenggalek import TRENGGALEK
 from workflows.models import Actor
 from workflows.trenggalek import TrenggalekPemanfaatanAplikasiWorkflow, workflow_id_for
@@ -64,7 +72,7 @@ STEPS: tuple[tuple[str, str, dict[str, Any]], ...] = (
 """The straight path: (step, officer, request body); step 4 once per level."""
 STEPS_PER_CASE = len(STEPS)
 
-RETRYABLE = frozenset({(409, "wrong_step"), (409, "case_busy"), (403, "wrong_role")})
+RETRYABLE = NOT_YET | {(403, "wrong_role")}
 """Answers that mean "not here yet" (403 wrong_role: the level below has not been processed);
 any other answer than 202 aborts the bench."""
 
@@ -88,17 +96,10 @@ class ApiFlow:
     ) -> None:
         self.http = http
         self.client = client
-        self.headers: dict[str, dict[str, str]] = {}
+        self.headers: Headers = {}
 
     async def prepare(self) -> None:
-        """One token per officer, fetched once (logins are not what we measure)."""
-        for username in OFFICERS:
-            r = await self.http.post(
-                "/auth/login", data={"username": username, "password": DEMO_PASSWORD}
-            )
-            if r.status_code != 200:
-                raise BenchError(f"login {username}: {r.status_code} {r.text}")
-            self.headers[username] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        self.headers = await officer_headers(self.http, OFFICERS)
 
     async def case(self) -> CaseTiming:
         started = time.perf_counter()
@@ -118,20 +119,9 @@ class ApiFlow:
         return CaseTiming(time.perf_counter() - started, waits)
 
     async def _act(self, number: str, step: str, who: str, body: dict[str, Any]) -> int:
-        """POST the step until it answers 202; returns how many times it waited."""
+        """POST the step as ``who`` until it answers 202; returns how often it waited."""
         url = f"/trenggalek/kasus/{number}/{step}"
-        deadline = time.monotonic() + STEP_TIMEOUT_S
-        waits = 0
-        while True:
-            r = await self.http.post(url, json=body, headers=self.headers[who])
-            if r.status_code == 202:
-                return waits
-            if (r.status_code, r.json()["error"]["code"]) not in RETRYABLE:
-                raise BenchError(f"POST {url} as {who}: {r.status_code} {r.text}")
-            if time.monotonic() > deadline:
-                raise BenchError(f"{number} did not reach {step} within {STEP_TIMEOUT_S:.0f} s")
-            waits += 1
-            await asyncio.sleep(RETRY_SLEEP_S)
+        return await post_until_accepted(self.http, url, body, self.headers[who], not_yet=RETRYABLE)
 
 
 class DirectFlow:

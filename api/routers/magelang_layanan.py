@@ -21,18 +21,19 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from alur.masking import mask_name, mask_phone
-from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
-from api.case_access import action_id_for, live_status, load_case, require_agency, require_step
+from api.case_access import (
+    action_id_for,
+    already_accepted,
+    live_status,
+    load_case,
+    require_agency,
+    require_step,
+    start_case,
+)
 from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, actor_of, run_db
 from api.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable, responses
 from api.routers.magelang_akun import CurrentWarga
@@ -339,25 +340,17 @@ async def ajukan(
     if not created:
         response.status_code = status.HTTP_200_OK
     try:
-        await client.start_workflow(
+        await start_case(
+            client,
             MagestyLayananWorkflow.run,
             inp,
-            id=workflow_id_for(number),
+            sop=MAGELANG,
+            number=number,
+            workflow_id=workflow_id_for(number),
+            status="diajukan",
             task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(SA_SOP, MAGELANG.kode),
-                    SearchAttributePair(SA_CASE_NUMBER, number),
-                    SearchAttributePair(SA_AGENCY, MAGELANG.agensi),
-                    SearchAttributePair(SA_STATUS, "diajukan"),
-                ]
-            ),
-            static_summary=f"{inp.layanan_kode} ({inp.opd_kode}): {number}",
+            summary=f"{inp.layanan_kode} ({inp.opd_kode}): {number}",
         )
-    except WorkflowAlreadyStartedError:
-        pass  # a retry of a request that has run and closed: it is found, never started again
     except RPCError as err:
         if created:
             await run_db(sessions, _forget, number)
@@ -478,18 +471,6 @@ def _ended(err: RPCError) -> NoReturn:
 
 
 # --- the OPD's side --------------------------------------------------------------------------
-def _seen(session: Session, number: str, action_id: str) -> bool:
-    """True when the request's audit trail has this action accepted."""
-    found = session.scalar(
-        select(AuditEvent.id).where(
-            AuditEvent.case_number == number,
-            AuditEvent.action_id == action_id,
-            AuditEvent.event == "aksi_diterima",
-        )
-    )
-    return found is not None
-
-
 def _opd_of(session: Session, officer: Officer, number: str) -> tuple[Case, str]:
     case = load_case(session, number, sop=MAGELANG.kode)
     require_agency(case, officer)
@@ -531,7 +512,7 @@ async def pelayanan_opd(
         pesan="Hasil layanan diterima; warga akan diberi tahu lewat WhatsApp",
     )
     if idempotency_key is not None:
-        seen: bool = await run_db(sessions, _seen, nomor_kasus, accepted.action_id)
+        seen: bool = await run_db(sessions, already_accepted, nomor_kasus, accepted.action_id)
         if seen:  # a retry of an action the request already took: the same answer
             return accepted
     now = await live_status(client, case)

@@ -18,25 +18,19 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from temporalio.client import Client
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from alur.masking import mask_name, mask_phone
 from alur.phones import normalize_mobile
-from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
 from api.case_access import (
     action_id_for,
+    already_accepted,
     live_status,
     load_case,
     require_agency,
     require_officer,
     require_step,
+    start_case,
 )
 from api.deps import (
     CurrentOfficer,
@@ -193,8 +187,6 @@ async def file_report(
         response.status_code = status.HTTP_200_OK
     try:
         await _start(client, settings.task_queue, body, number)
-    except WorkflowAlreadyStartedError:
-        pass  # a retry of a case that has run and closed: it is found, never started again
     except RPCError as err:
         if created_here:  # nothing half-written: no case without its workflow
             await run_db(sessions, _forget_intake, number)
@@ -245,7 +237,8 @@ def _forget_intake(session: Session, number: str) -> None:
 
 
 async def _start(client: Client, task_queue: str, body: LaporanCreate, number: str) -> None:
-    await client.start_workflow(
+    await start_case(
+        client,
         MalangPengelolaanTIKWorkflow.run,
         LaporanMasuk(
             case_number=number,
@@ -255,19 +248,12 @@ async def _start(client: Client, task_queue: str, body: LaporanCreate, number: s
             isi=body.isi,
             ada_kontak=bool(body.kontak and body.kontak.telepon),
         ),
-        id=workflow_id_for(number),
+        sop=MALANG,
+        number=number,
+        workflow_id=workflow_id_for(number),
+        status="diterima",
         task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(SA_SOP, MALANG.kode),
-                SearchAttributePair(SA_CASE_NUMBER, number),
-                SearchAttributePair(SA_AGENCY, MALANG.agensi),
-                SearchAttributePair(SA_STATUS, "diterima"),
-            ]
-        ),
-        static_summary=f"{body.jenis.value} via {body.kanal.value}: {number}",
+        summary=f"{body.jenis.value} via {body.kanal.value}: {number}",
     )
 
 
@@ -328,19 +314,6 @@ def _read_case(session: Session, nomor_kasus: str, officer: Officer) -> CaseOffi
 Checker = Callable[[Session, Any, Officer], None]
 
 
-def _already_accepted(session: Session, case_number: str, step: str, action_id: str) -> bool:
-    """True when the case's audit trail has this action accepted at this step."""
-    found = session.scalar(
-        select(AuditEvent.id).where(
-            AuditEvent.case_number == case_number,
-            AuditEvent.step == step,
-            AuditEvent.action_id == action_id,
-            AuditEvent.event == "aksi_diterima",
-        )
-    )
-    return found is not None
-
-
 def _named_kasubag(session: Session, body: DisposisiData, officer: Officer) -> None:
     require_officer(
         session, username=body.kasubag, role="kasubag", agency=officer.agency, field="kasubag"
@@ -372,7 +345,7 @@ def _action_route(step: str, model: type[BaseModel], check: Checker | None) -> C
         )
         if idempotency_key is not None:
             seen: bool = await run_db(
-                sessions, _already_accepted, case.case_number, step, accepted.action_id
+                sessions, already_accepted, case.case_number, accepted.action_id
             )
             if seen:  # a retry of an action the case already took: the same answer
                 return accepted

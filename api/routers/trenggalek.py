@@ -19,17 +19,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from temporalio.client import Client
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
-from api.case_access import action_id_for, live_status, load_case, require_agency, require_step
+from api.case_access import (
+    action_id_for,
+    already_accepted,
+    live_status,
+    load_case,
+    require_agency,
+    require_step,
+    start_case,
+)
 from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, actor_of, run_db
 from api.errors import Conflict, Forbidden, Unavailable, Unprocessable, responses
 from api.routers.tasks import TaskRead, to_read
@@ -189,8 +189,6 @@ async def propose(
                 max_rounds_per_run=settings.trenggalek.max_rounds_per_run,
             ),
         )
-    except WorkflowAlreadyStartedError:
-        pass  # a retry of a proposal that has run and closed: it is found, never started again
     except RPCError as err:
         if created_here:  # nothing half-written: no case without its workflow
             await run_db(sessions, _forget, number)
@@ -256,23 +254,17 @@ def _forget(session: Session, number: str) -> None:
 
 
 async def _start(client: Client, task_queue: str, usulan: UsulanMasuk) -> None:
-    number, agenda = usulan.case_number, usulan.nomor_agenda
-    await client.start_workflow(
+    number = usulan.case_number
+    await start_case(
+        client,
         TrenggalekPemanfaatanAplikasiWorkflow.run,
         usulan,
-        id=workflow_id_for(number),
+        sop=TRENGGALEK,
+        number=number,
+        workflow_id=workflow_id_for(number),
+        status="diproses",
         task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(SA_SOP, TRENGGALEK.kode),
-                SearchAttributePair(SA_CASE_NUMBER, number),
-                SearchAttributePair(SA_AGENCY, TRENGGALEK.agensi),
-                SearchAttributePair(SA_STATUS, "diproses"),
-            ]
-        ),
-        static_summary=f"usulan aplikasi {agenda}: {number}",
+        summary=f"usulan aplikasi {usulan.nomor_agenda}: {number}",
     )
 
 
@@ -326,19 +318,6 @@ def _read_case(session: Session, nomor_kasus: str, officer: Officer) -> UsulanOf
     )
 
 
-def _already_accepted(session: Session, case_number: str, step: str, action_id: str) -> bool:
-    """True when the case's audit trail has this action accepted at this step."""
-    found = session.scalar(
-        select(AuditEvent.id).where(
-            AuditEvent.case_number == case_number,
-            AuditEvent.step == step,
-            AuditEvent.action_id == action_id,
-            AuditEvent.event == "aksi_diterima",
-        )
-    )
-    return found is not None
-
-
 StateCheck = Callable[[BaseModel, CaseStatus], None]
 
 
@@ -379,7 +358,7 @@ def _action_route(
         )
         if idempotency_key is not None:
             seen: bool = await run_db(
-                sessions, _already_accepted, case.case_number, step, accepted.action_id
+                sessions, already_accepted, case.case_number, accepted.action_id
             )
             if seen:  # a retry of an action the case already took: the same answer
                 return accepted
