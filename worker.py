@@ -17,12 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-import activities.magelang
-import activities.probolinggo
-import activities.trenggalek
-import workflows.magelang
-import workflows.probolinggo
-import workflows.trenggalek
+import activities.magelang.activities
+import activities.probolinggo.activities
+import activities.trenggalek.activities
 from activities.case_records import CaseRecordActivities
 from activities.dev_outbox import DevOutboxSender
 from activities.notifications import NotificationActivities
@@ -32,19 +29,26 @@ from alur.schedules import ensure_schedules
 from alur.settings import Settings, get_settings
 from alur.temporal import connect
 from db.session import make_engine, make_session_factory
-from workflows.malang import MalangPengelolaanTIKWorkflow
+from workflows.magelang.akun import MagestyAkunWorkflow
+from workflows.magelang.layanan import MagestyLayananWorkflow
+from workflows.magelang.statistik import MagestyLaporanStatistikWorkflow
+from workflows.malang.workflow import MalangPengelolaanTIKWorkflow
+from workflows.probolinggo.workflow import ProbolinggoRegistrasiWorkflow
+from workflows.trenggalek.workflow import TrenggalekPemanfaatanAplikasiWorkflow
 
 WORKFLOWS: Sequence[type[Any]] = (
     MalangPengelolaanTIKWorkflow,
-    *workflows.magelang.WORKFLOWS,
-    *workflows.trenggalek.WORKFLOWS,
-    *workflows.probolinggo.WORKFLOWS,
+    MagestyAkunWorkflow,
+    MagestyLayananWorkflow,
+    MagestyLaporanStatistikWorkflow,
+    TrenggalekPemanfaatanAplikasiWorkflow,
+    ProbolinggoRegistrasiWorkflow,
 )
 
 SOP_ACTIVITIES = (
-    activities.magelang.build_activities,
-    activities.trenggalek.build_activities,
-    activities.probolinggo.build_activities,
+    activities.magelang.activities.build_activities,
+    activities.trenggalek.activities.build_activities,
+    activities.probolinggo.activities.build_activities,
 )
 """Each SOP module's activity factory (Malang's are the shared case-record and notify ones)."""
 

@@ -16,7 +16,7 @@ from temporalio import activity
 
 from db.models import AuditEvent, Case, Task
 from db.session import transaction
-from workflows.models import CaseRef
+from workflows.case.models import CaseRef
 
 
 class AuditEntry(BaseModel):

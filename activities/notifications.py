@@ -22,7 +22,7 @@ from alur.masking import mask_phone
 from db.base import utcnow
 from db.models import Case, CaseContact, Notification, Officer
 from db.session import transaction
-from workflows.models import CaseRef
+from workflows.case.models import CaseRef
 
 log = logging.getLogger(__name__)
 

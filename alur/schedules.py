@@ -25,8 +25,8 @@ from temporalio.client import (
 
 from alur.settings import get_settings
 from alur.settings_magelang import MagelangSettings
-from workflows.magelang_models import LaporanStatistikInput
-from workflows.magelang_statistik import MagestyLaporanStatistikWorkflow
+from workflows.magelang.models import LaporanStatistikInput
+from workflows.magelang.statistik import MagestyLaporanStatistikWorkflow
 
 STATISTIK_SCHEDULE_ID = "magesty-statistik-harian"
 

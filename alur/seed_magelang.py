@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alur.security import hash_password
-from db.magelang_models import MagestyLayanan, MagestyOpd, MagestyPetugasOpd
+from db.magelang.models import MagestyLayanan, MagestyOpd, MagestyPetugasOpd
 from db.models import Officer
 from sop.magelang import MAGELANG
 

@@ -25,7 +25,7 @@ from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
 from api.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable
 from db.models import AuditEvent, Case, Officer
 from sop.models import Sop
-from workflows.models import CaseStatus
+from workflows.case.models import CaseStatus
 
 
 def load_case(session: Session, case_number: str, *, sop: str) -> Case:

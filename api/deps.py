@@ -21,7 +21,7 @@ from alur.security import read_token
 from alur.settings import Settings
 from api.errors import NotAuthenticated, Unavailable
 from db.models import Officer
-from workflows.models import Actor
+from workflows.case.models import Actor
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/auth/login", auto_error=False)
 

@@ -19,19 +19,11 @@ from alur.codec import EncryptionCodec
 from alur.settings import Settings, get_settings
 from alur.temporal import connect
 from api.errors import install_error_handlers
-from api.routers import (
-    auth,
-    codec,
-    dev,
-    magelang,
-    malang,
-    probolinggo,
-    public,
-    sop,
-    tasks,
-    trenggalek,
-    webhooks,
-)
+from api.magelang import router as magelang
+from api.malang import router as malang
+from api.probolinggo import router as probolinggo
+from api.routers import auth, codec, dev, public, sop, tasks, webhooks
+from api.trenggalek import router as trenggalek
 from db.session import make_engine, make_session_factory
 
 

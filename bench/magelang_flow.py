@@ -31,18 +31,18 @@ from bench.common import (
     CaseTiming,
     officer_headers,
 )
-from db.magelang_models import MagestyAkun, MagestyPermohonan
+from db.magelang.models import MagestyAkun, MagestyPermohonan
 from db.models import Notification
 from db.session import transaction
 from sop.magelang import MAGELANG
-from workflows.magelang_layanan import MagestyLayananWorkflow, workflow_id_for
-from workflows.magelang_models import (
+from workflows.case.models import Actor, CaseStatus
+from workflows.magelang.layanan import MagestyLayananWorkflow, workflow_id_for
+from workflows.magelang.models import (
     HasilPermohonan,
     JawabanSurvei,
     PelayananOpd,
     PermohonanMasuk,
 )
-from workflows.models import Actor, CaseStatus
 
 TITLE = "Kota Magelang MAGESTY: an OPD service request, served and rated"
 STEPS_PER_CASE = 3

@@ -27,9 +27,9 @@ from bench.common import (
     post_until_accepted,
 )
 from sop.malang import MALANG
-from workflows.malang import MalangPengelolaanTIKWorkflow, workflow_id_for
-from workflows.malang_models import ACTIONS, HasilLaporan, JenisLaporan, Kanal, LaporanMasuk
-from workflows.models import Actor
+from workflows.case.models import Actor
+from workflows.malang.models import ACTIONS, HasilLaporan, JenisLaporan, Kanal, LaporanMasuk
+from workflows.malang.workflow import MalangPengelolaanTIKWorkflow, workflow_id_for
 
 TITLE = "Kota Malang SOP 15: a complaint through its seven steps"
 

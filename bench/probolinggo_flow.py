@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
-from activities.probolinggo_draft import create_draft, running_draft, set_identity, set_nik
-from activities.probolinggo_refs import client_ref, otp_proof, phone_ref, secret_key
+from activities.probolinggo.draft import create_draft, running_draft, set_identity, set_nik
+from activities.probolinggo.refs import client_ref, otp_proof, phone_ref, secret_key
 from alur.nik import make_nik
 from alur.security import hash_password
 from alur.settings import get_settings
@@ -38,8 +38,7 @@ from bench.common import RETRY_SLEEP_S, STEP_TIMEOUT_S, BenchError, CaseTiming
 from db.models import Notification
 from db.session import transaction
 from sop.probolinggo import PROBOLINGGO
-from workflows.probolinggo import ProbolinggoRegistrasiWorkflow, workflow_id_for
-from workflows.probolinggo_models import (
+from workflows.probolinggo.models import (
     AturanRegistrasi,
     HasilRegistrasi,
     Isian,
@@ -48,6 +47,7 @@ from workflows.probolinggo_models import (
     RegistrasiMasuk,
     StatusWarga,
 )
+from workflows.probolinggo.workflow import ProbolinggoRegistrasiWorkflow, workflow_id_for
 
 TITLE = "Kota Probolinggo: a View Probolinggo registration, number to account"
 STEPS_PER_CASE = 5

@@ -29,9 +29,9 @@ from bench.common import (
     post_until_accepted,
 )
 from sop.trenggalek import TRENGGALEK
-from workflows.models import Actor
-from workflows.trenggalek import TrenggalekPemanfaatanAplikasiWorkflow, workflow_id_for
-from workflows.trenggalek_models import ACTIONS, HasilUsulan, UsulanMasuk
+from workflows.case.models import Actor
+from workflows.trenggalek.models import ACTIONS, HasilUsulan, UsulanMasuk
+from workflows.trenggalek.workflow import TrenggalekPemanfaatanAplikasiWorkflow, workflow_id_for
 
 TITLE = "Kabupaten Trenggalek SOP 07-6: a proposal up the four-level chain into provision"
 

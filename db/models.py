@@ -185,4 +185,6 @@ class PopulationRecord(Base):
 
 # Each SOP's own tables live in their own module; importing them here puts them on Base.metadata
 # wherever the shared tables are (Alembic, tests, the app).
-from db import magelang_models, probolinggo_models, trenggalek_models  # noqa: E402,F401
+import db.magelang.models  # noqa: E402,F401
+import db.probolinggo.models  # noqa: E402,F401
+import db.trenggalek.models  # noqa: E402,F401

@@ -20,17 +20,18 @@ from temporalio.worker import Replayer
 from alur.seed_magelang import OPD as SEEDED_OPD
 from alur.settings import get_settings
 from alur.temporal import data_converter
-from db.magelang_models import MagestyAkun, MagestyPermohonan
+from db.magelang.models import MagestyAkun, MagestyPermohonan
 from db.models import AuditEvent, Notification
 from db.session import transaction
 from tests.conftest import TEST_PAYLOAD_KEY
 from tests.malang_helpers import poll
-from workflows.magelang import WORKFLOWS
-from workflows.magelang_akun import MagestyAkunWorkflow
-from workflows.magelang_akun import workflow_id_for as akun_wf
-from workflows.magelang_layanan import MagestyLayananWorkflow
-from workflows.magelang_layanan import workflow_id_for as layanan_wf
-from workflows.magelang_models import (
+from worker import WORKFLOWS
+from workflows.case.models import Actor, CaseStatus
+from workflows.magelang.akun import MagestyAkunWorkflow
+from workflows.magelang.akun import workflow_id_for as akun_wf
+from workflows.magelang.layanan import MagestyLayananWorkflow
+from workflows.magelang.layanan import workflow_id_for as layanan_wf
+from workflows.magelang.models import (
     AkunMasuk,
     AturanAktivasi,
     HasilAkun,
@@ -40,7 +41,6 @@ from workflows.magelang_models import (
     kode_digest,
     kode_key,
 )
-from workflows.models import Actor, CaseStatus
 
 AGENCY = "magelang-diskominfostat"
 OPD_NAMA = {kode: nama for kode, nama, _ in SEEDED_OPD}

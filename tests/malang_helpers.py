@@ -17,8 +17,8 @@ from temporalio.service import RPCError
 
 from db.models import AuditEvent, Case, CaseContact, Notification, Officer, Task
 from db.session import transaction
-from workflows.malang import MalangPengelolaanTIKWorkflow, workflow_id_for
-from workflows.malang_models import (
+from workflows.case.models import Actor, CaseStatus
+from workflows.malang.models import (
     Disposisi,
     DrafTanggapan,
     HasilLaporan,
@@ -31,7 +31,7 @@ from workflows.malang_models import (
     Perintah,
     Telaah,
 )
-from workflows.models import Actor, CaseStatus
+from workflows.malang.workflow import MalangPengelolaanTIKWorkflow, workflow_id_for
 
 AGENCY = "malang-bagpem"
 TIK = Actor(username="malang.tik", role="pengelola_tik", agency=AGENCY)

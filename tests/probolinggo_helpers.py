@@ -16,15 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHandle
 
-from activities.probolinggo_draft import create_draft, running_draft, set_identity, set_nik
-from activities.probolinggo_refs import client_ref, otp_proof, phone_ref, secret_key
+from activities.probolinggo.draft import create_draft, running_draft, set_identity, set_nik
+from activities.probolinggo.refs import client_ref, otp_proof, phone_ref, secret_key
 from alur.security import hash_password
 from alur.seed import SAMPLE_REGISTER, load_register_csv
 from db.models import AuditEvent, Case, Notification
-from db.probolinggo_models import ProbolinggoAccount, ProbolinggoRegistration
+from db.probolinggo.models import ProbolinggoAccount, ProbolinggoRegistration
 from db.session import transaction
-from workflows.probolinggo import ProbolinggoRegistrasiWorkflow, workflow_id_for
-from workflows.probolinggo_models import (
+from workflows.probolinggo.models import (
     AturanRegistrasi,
     HasilRegistrasi,
     Isian,
@@ -33,6 +32,7 @@ from workflows.probolinggo_models import (
     RegistrasiMasuk,
     StatusWarga,
 )
+from workflows.probolinggo.workflow import ProbolinggoRegistrasiWorkflow, workflow_id_for
 
 W = ProbolinggoRegistrasiWorkflow
 Handle = WorkflowHandle[ProbolinggoRegistrasiWorkflow, HasilRegistrasi]

@@ -21,9 +21,9 @@ from alur.settings import Settings
 from api.main import create_app
 from db.models import AuditEvent, Case, Officer
 from db.session import transaction
-from db.trenggalek_models import TrenggalekUsulan
+from db.trenggalek.models import TrenggalekUsulan
 from tests.conftest import TEST_PAYLOAD_KEY, ApiClient, RunningWorkers
-from workflows.trenggalek_models import RANTAI_TELAAH, UsulanMasuk
+from workflows.trenggalek.models import RANTAI_TELAAH, UsulanMasuk
 
 FUNGSIONAL = "trenggalek.fungsional"
 KASI = "trenggalek.kasi"

@@ -31,7 +31,7 @@ from db.migrate import downgrade, upgrade
 from db.models import AuditEvent, Case, Officer, PopulationRecord, Task
 from db.session import make_engine, make_session_factory, transaction
 from tests.db_backends import database
-from workflows.models import CaseRef
+from workflows.case.models import CaseRef
 
 TABLES = {
     "officers",

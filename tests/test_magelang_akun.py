@@ -22,8 +22,8 @@ from db.models import AuditEvent, Notification
 from tests import magelang_helpers as mg
 from tests.conftest import RunningWorkers
 from worker import build_workers
-from workflows.magelang_akun import MagestyAkunWorkflow as W
-from workflows.magelang_models import AktivasiInput, AturanAktivasi, KirimUlangInput
+from workflows.magelang.akun import MagestyAkunWorkflow as W
+from workflows.magelang.models import AktivasiInput, AturanAktivasi, KirimUlangInput
 
 
 def _type_of(err: WorkflowUpdateFailedError) -> str | None:

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.senders import PermanentSendError
 from alur.seed_magelang import seed_magelang
 from alur.settings import Settings
+from api.magelang.akun import aturan_dari
 from api.main import create_app
-from api.routers.magelang_akun import aturan_dari
 from db.session import transaction
 from tests.conftest import TEST_PAYLOAD_KEY, ApiClient, RunningWorkers
-from workflows.magelang_models import AturanAktivasi, LaporanStatistikInput
-from workflows.magelang_statistik import MagestyLaporanStatistikWorkflow
+from workflows.magelang.models import AturanAktivasi, LaporanStatistikInput
+from workflows.magelang.statistik import MagestyLaporanStatistikWorkflow
 
 AKTA = {
     "layanan_kode": "akta-kelahiran",

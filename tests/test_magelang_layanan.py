@@ -16,14 +16,14 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from alur.seed_magelang import kepala_opd_officer, seed_magelang
-from db.magelang_models import MagestyPermohonan, MagestySurvei
+from db.magelang.models import MagestyPermohonan, MagestySurvei
 from db.models import Case, Officer, Task
 from db.session import transaction
 from tests import magelang_helpers as mg
 from tests.conftest import RunningWorkers
 from tests.malang_helpers import poll
-from workflows.magelang_layanan import MagestyLayananWorkflow as W
-from workflows.magelang_models import JawabanSurvei
+from workflows.magelang.layanan import MagestyLayananWorkflow as W
+from workflows.magelang.models import JawabanSurvei
 
 NILAI = [4, 3, 4, 4, 3, 4, 4, 3, 4]  # mean 33/9 = 3.666… → IKM 91.67, A
 

@@ -35,9 +35,9 @@ from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
 from tests.malang_helpers import poll
 from tests.probolinggo_helpers import payloads
 from worker import build_workers
-from workflows.magelang_akun import MagestyAkunWorkflow
-from workflows.magelang_layanan import MagestyLayananWorkflow
-from workflows.magelang_models import AktivasiInput, JawabanSurvei, KirimUlangInput
+from workflows.magelang.akun import MagestyAkunWorkflow
+from workflows.magelang.layanan import MagestyLayananWorkflow
+from workflows.magelang.models import AktivasiInput, JawabanSurvei, KirimUlangInput
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 AKUN = "magelang_akun_resend_activate.json"

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import ScheduleIntervalSpec
 from temporalio.testing import WorkflowEnvironment
 
-from activities.magelang_statistik import hari_ini_wib, hitung_statistik, simpan_laporan
+from activities.magelang.statistik import hari_ini_wib, hitung_statistik, simpan_laporan
 from alur.schedules import STATISTIK_SCHEDULE_ID, ensure_schedules, statistik_schedule
 from alur.seed import seed_officers
 from alur.seed_magelang import seed_magelang
 from alur.settings_magelang import MagelangSettings
 from alur.temporal import SEARCH_ATTRIBUTES, data_converter, dev_server_path
-from db.magelang_models import (
+from db.magelang.models import (
     MagestyAkun,
     MagestyLaporanStatistik,
     MagestyPermohonan,
@@ -34,8 +34,8 @@ from db.models import Task
 from db.session import make_engine, make_session_factory, transaction
 from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
 from tests.db_backends import database
-from workflows.magelang_models import LaporanStatistikInput
-from workflows.magelang_statistik import MagestyLaporanStatistikWorkflow
+from workflows.magelang.models import LaporanStatistikInput
+from workflows.magelang.statistik import MagestyLaporanStatistikWorkflow
 
 DAY = date(2026, 11, 20)
 NOON_WIB = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)  # 12:00 WIB on DAY

@@ -18,7 +18,7 @@ from activities.twilio_sender import TwilioSender
 from db.models import Case, CaseContact, Notification
 from db.session import transaction
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, LocalForwardingHttpClient
-from workflows.models import CaseRef
+from workflows.case.models import CaseRef
 
 CALLBACK = "https://alur.example.go.id/webhooks/twilio/status"
 CASE = CaseRef(

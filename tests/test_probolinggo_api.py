@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from activities.probolinggo_refs import client_ref, otp_hash, otp_proof, phone_ref, secret_key
+from activities.probolinggo.refs import client_ref, otp_hash, otp_proof, phone_ref, secret_key
 from alur.codec import EncryptionCodec
 from alur.security import hash_password
 from alur.settings import Settings, get_settings
 from api.main import create_app
-from db.probolinggo_models import ProbolinggoAccount, ProbolinggoOtpSend
+from db.probolinggo.models import ProbolinggoAccount, ProbolinggoOtpSend
 from db.session import transaction
 from tests.conftest import TEST_PAYLOAD_KEY, ApiClient, RunningWorkers
 from tests.probolinggo_helpers import (
@@ -34,8 +34,8 @@ from tests.probolinggo_helpers import (
     payloads,
     seed_register,
 )
-from workflows.probolinggo import ProbolinggoRegistrasiWorkflow as W
-from workflows.probolinggo import workflow_id_for
+from workflows.probolinggo.workflow import ProbolinggoRegistrasiWorkflow as W
+from workflows.probolinggo.workflow import workflow_id_for
 
 
 def _national(phone: str) -> str:

@@ -14,22 +14,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import ActivityEnvironment
 
-from activities.probolinggo_draft import create_draft
-from activities.probolinggo_registrasi import (
+from activities.probolinggo.draft import create_draft
+from activities.probolinggo.registrasi import (
     BuatAkunInput,
     HapusDataInput,
     PeriksaInput,
     ProbolinggoRegistrationActivities,
 )
-from activities.probolinggo_siak import DbPopulationRegister
+from activities.probolinggo.siak import DbPopulationRegister
 from alur.nik import make_nik
 from alur.seed import load_register_csv
 from db.migrate import downgrade, upgrade
 from db.models import Notification, PopulationRecord
-from db.probolinggo_models import ProbolinggoAccount, ProbolinggoRegistration
+from db.probolinggo.models import ProbolinggoAccount, ProbolinggoRegistration
 from db.session import make_engine, make_session_factory, transaction
 from tests.db_backends import database
-from workflows.probolinggo_models import StatusWarga
+from workflows.probolinggo.models import StatusWarga
 
 TABLES = {"probolinggo_registrations", "probolinggo_otp_sends", "probolinggo_accounts"}
 T0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowUpdateFailedError
 
-from activities import probolinggo_siak
+from activities.probolinggo import siak as probolinggo_siak
 from alur.settings import get_settings
-from api.routers import probolinggo_akun
-from db.probolinggo_models import ProbolinggoAccount
+from api.probolinggo import akun as probolinggo_akun
+from db.probolinggo.models import ProbolinggoAccount
 from tests.conftest import ApiClient, RunningWorkers
 from tests.probolinggo_helpers import (
     PASSWORD,
@@ -28,7 +28,7 @@ from tests.probolinggo_helpers import (
 )
 from tests.probolinggo_helpers import start as wf_start
 from tests.test_probolinggo_api import identity, login, outbox_code, post, register, start
-from workflows.probolinggo_models import Hasil, Isian, Jawaban, StatusWarga
+from workflows.probolinggo.models import Hasil, Isian, Jawaban, StatusWarga
 
 _find = probolinggo_siak.DbPopulationRegister.find
 

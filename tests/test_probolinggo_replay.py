@@ -29,8 +29,8 @@ from db.session import make_engine, make_session_factory
 from tests import probolinggo_helpers as p
 from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
 from worker import build_workers
-from workflows.probolinggo import ProbolinggoRegistrasiWorkflow
-from workflows.probolinggo_models import Isian, StatusWarga
+from workflows.probolinggo.models import Isian, StatusWarga
+from workflows.probolinggo.workflow import ProbolinggoRegistrasiWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 RECORDED = HISTORIES / "probolinggo_resident_wrong_otp_resend.json"

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from alur.settings import Settings
 from alur.settings_probolinggo import ProbolinggoSettings
-from workflows.probolinggo_models import AturanRegistrasi, RegistrasiMasuk, StatusWarga
+from workflows.probolinggo.models import AturanRegistrasi, RegistrasiMasuk, StatusWarga
 
 
 def test_defaults_are_the_documented_limits() -> None:

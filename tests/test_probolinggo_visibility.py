@@ -28,8 +28,8 @@ from alur.temporal import (
 from tests.conftest import TEST_PAYLOAD_KEY
 from tests.probolinggo_helpers import NON_RESIDENT, W, enter_otp, new_id, open_draft
 from worker import build_workers
-from workflows.probolinggo import workflow_id_for
-from workflows.probolinggo_models import Isian, RegistrasiMasuk, StatusWarga
+from workflows.probolinggo.models import Isian, RegistrasiMasuk, StatusWarga
+from workflows.probolinggo.workflow import workflow_id_for
 
 
 @pytest.fixture

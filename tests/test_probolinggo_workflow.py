@@ -16,12 +16,12 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from activities.probolinggo_refs import client_ref, phone_ref, secret_key
+from activities.probolinggo.refs import client_ref, phone_ref, secret_key
 from activities.senders import PermanentSendError, SentMessage, TemporarySendError
 from alur.settings import get_settings
 from alur.temporal import data_converter
 from db.models import Notification
-from db.probolinggo_models import ProbolinggoOtpSend
+from db.probolinggo.models import ProbolinggoOtpSend
 from db.session import transaction
 from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
 from tests.probolinggo_helpers import (
@@ -50,7 +50,7 @@ from tests.probolinggo_helpers import (
     wrong_code,
 )
 from worker import build_workers
-from workflows.probolinggo_models import AturanRegistrasi, Isian, StatusWarga
+from workflows.probolinggo.models import AturanRegistrasi, Isian, StatusWarga
 
 KOTA = StatusWarga.warga_kota
 LUAR = StatusWarga.warga_luar_kota

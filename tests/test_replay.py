@@ -11,7 +11,7 @@ from temporalio.worker import Replayer
 
 from alur.temporal import data_converter
 from tests.conftest import TEST_PAYLOAD_KEY
-from workflows.malang import MalangPengelolaanTIKWorkflow
+from workflows.malang.workflow import MalangPengelolaanTIKWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parent / "histories").glob("malang_*.json"))
 

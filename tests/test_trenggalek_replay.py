@@ -23,7 +23,7 @@ from db.session import make_engine, make_session_factory
 from tests import trenggalek_helpers as t
 from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
 from worker import build_workers
-from workflows.trenggalek import TrenggalekPemanfaatanAplikasiWorkflow
+from workflows.trenggalek.workflow import TrenggalekPemanfaatanAplikasiWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 RECORDED = sorted(HISTORIES.glob("trenggalek_*.json"))

@@ -40,7 +40,7 @@ from tests.trenggalek_helpers import (
     write,
     write_from,
 )
-from workflows.trenggalek_models import LANGKAH_NASKAH, RANTAI_TELAAH
+from workflows.trenggalek.models import LANGKAH_NASKAH, RANTAI_TELAAH
 
 CHAIN_STEPS = [
     ("pengumpulan_data", None),

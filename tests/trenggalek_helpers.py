@@ -14,11 +14,10 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
 from db.models import AuditEvent, Case, Task
-from db.trenggalek_models import TrenggalekAplikasiPublik, TrenggalekVersiNaskah
+from db.trenggalek.models import TrenggalekAplikasiPublik, TrenggalekVersiNaskah
 from tests.malang_helpers import poll
-from workflows.models import Actor, CaseStatus
-from workflows.trenggalek import TrenggalekPemanfaatanAplikasiWorkflow, workflow_id_for
-from workflows.trenggalek_models import (
+from workflows.case.models import Actor, CaseStatus
+from workflows.trenggalek.models import (
     LANGKAH_NASKAH,
     RANTAI_TELAAH,
     Analisis,
@@ -30,6 +29,7 @@ from workflows.trenggalek_models import (
     TindakLanjut,
     UsulanMasuk,
 )
+from workflows.trenggalek.workflow import TrenggalekPemanfaatanAplikasiWorkflow, workflow_id_for
 
 AGENCY = "trenggalek-diskominfo"
 FUNGSIONAL = Actor(username="trenggalek.fungsional", role="fungsional", agency=AGENCY)

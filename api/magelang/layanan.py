@@ -1,0 +1,612 @@
+"""MAGESTY services over HTTP (SOP steps 4-6): the OPD service catalogue, a citizen's request
+(pemilihan_layanan), the owning OPD's service (pelayanan_opd) and the satisfaction survey
+(survei_kepuasan).
+
+The request's form is checked against the service's fields here; its content stays in the
+database (the workflow gets ids). An OPD officer acts only on requests of the OPD
+``magesty_petugas_opd`` ties them to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, NoReturn
+
+from fastapi import APIRouter, Header, Response, status
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from alur.masking import mask_name, mask_phone
+from api.case_access import (
+    action_id_for,
+    already_accepted,
+    live_status,
+    load_case,
+    require_agency,
+    require_step,
+    start_case,
+)
+from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, actor_of, run_db
+from api.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable, responses
+from api.magelang.akun import CurrentWarga
+from api.routers.tasks import TaskRead, to_read
+from db.base import utcnow
+from db.magelang.models import (
+    MagestyAkun,
+    MagestyLayanan,
+    MagestyOpd,
+    MagestyPermohonan,
+    MagestyPetugasOpd,
+    MagestySurvei,
+)
+from db.models import AuditEvent, Case, Officer, Task
+from sop.magelang import MAGELANG
+from workflows.magelang.layanan import MagestyLayananWorkflow, workflow_id_for
+from workflows.magelang.models import (
+    HasilSurvei,
+    JawabanSurvei,
+    JawabanSurveiData,
+    PelayananOpd,
+    PelayananOpdData,
+    PermohonanMasuk,
+)
+
+router = APIRouter(tags=["magelang"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=100, description="Send again to retry safely."),
+]
+
+
+class IsianRead(BaseModel):
+    """One field of a service's form."""
+
+    kode: str
+    label: str
+    wajib: bool
+    maks: int
+
+
+class OpdRead(BaseModel):
+    """The OPD that owns a service."""
+
+    kode: str
+    nama: str
+    singkatan: str
+
+
+class LayananRead(BaseModel):
+    """A service in the catalogue."""
+
+    kode: str
+    nama: str
+    deskripsi: str
+    opd: OpdRead
+    isian: list[IsianRead]
+
+
+class PermohonanCreate(BaseModel):
+    """Step 4, pemilihan_layanan: the chosen service and its form."""
+
+    layanan_kode: str = Field(min_length=1, max_length=60)
+    isian: dict[str, str] = Field(default_factory=dict)
+
+
+class PermohonanCreated(BaseModel):
+    """The request's case number."""
+
+    nomor_kasus: str
+    status: str
+    layanan: str
+    opd: str
+
+
+class SurveiRead(BaseModel):
+    """The request's survey."""
+
+    status: str
+    """``belum_dibuka``, ``terbuka``, ``terjawab`` or ``tidak_dijawab``."""
+    ikm: str | None = None
+
+
+class PermohonanRead(BaseModel):
+    """A request as its citizen sees it."""
+
+    nomor_kasus: str
+    layanan: str
+    opd: str
+    status: str
+    langkah_sekarang: str | None
+    isian: dict[str, Any]
+    keputusan: str | None
+    hasil: str | None
+    dokumen_ref: str | None
+    alasan_penolakan: str | None
+    survei: SurveiRead
+    dibuat: datetime
+
+
+class AksiDiterima(BaseModel):
+    """The action reached the request."""
+
+    nomor_kasus: str
+    langkah: str
+    action_id: str
+    pesan: str
+
+
+class AuditRead(BaseModel):
+    """One audit line."""
+
+    at: datetime
+    event: str
+    step: str | None
+    actor: str | None
+    detail: dict[str, Any]
+
+
+class KasusOpdRead(BaseModel):
+    """A request as officers see it: the form, the citizen masked, tasks and the audit trail."""
+
+    nomor_kasus: str
+    layanan: str
+    opd: str
+    status: str
+    langkah_sekarang: str | None
+    sla_terlampaui: bool
+    pemohon: dict[str, str]
+    isian: dict[str, Any]
+    keputusan: str | None
+    tugas: list[TaskRead]
+    jejak_audit: list[AuditRead]
+
+
+# --- catalogue -------------------------------------------------------------------------------
+def _catalogue(session: Session) -> list[LayananRead]:
+    opds = {o.kode: o for o in session.scalars(select(MagestyOpd))}
+    rows = session.scalars(
+        select(MagestyLayanan)
+        .where(MagestyLayanan.aktif.is_(True))
+        .order_by(MagestyLayanan.opd_kode, MagestyLayanan.kode)
+    )
+    return [
+        LayananRead(
+            kode=r.kode,
+            nama=r.nama,
+            deskripsi=r.deskripsi,
+            opd=OpdRead(
+                kode=r.opd_kode, nama=opds[r.opd_kode].nama, singkatan=opds[r.opd_kode].singkatan
+            ),
+            isian=[IsianRead.model_validate(f) for f in r.isian],
+        )
+        for r in rows
+    ]
+
+
+@router.get("/layanan", response_model=list[LayananRead])
+async def layanan(sessions: SessionsDep) -> list[LayananRead]:
+    """The OPD services MAGESTY offers, with each one's form fields."""
+    return await run_db(sessions, _catalogue)
+
+
+# --- a citizen's request ---------------------------------------------------------------------
+def _check_form(service: MagestyLayanan, isian: dict[str, str]) -> dict[str, str]:
+    """The form against the service's fields: each required one filled, none unknown or too long."""
+    fields = {f["kode"]: f for f in service.isian}
+    unknown = sorted(set(isian) - set(fields))
+    if unknown:
+        raise Unprocessable(
+            f"Isian tidak dikenal untuk layanan ini: {', '.join(unknown)}", code="isian_tidak_valid"
+        )
+    clean: dict[str, str] = {}
+    for kode, f in fields.items():
+        value = (isian.get(kode) or "").strip()
+        if f["wajib"] and not value:
+            raise Unprocessable(
+                f"{f['label']} wajib diisi", code="isian_tidak_valid", detail={"isian": kode}
+            )
+        if len(value) > int(f["maks"]):
+            raise Unprocessable(
+                f"{f['label']} paling panjang {f['maks']} karakter",
+                code="isian_tidak_valid",
+                detail={"isian": kode},
+            )
+        if value:
+            clean[kode] = value
+    return clean
+
+
+def _case_number(akun_id: int, idempotency_key: str | None) -> str:
+    if idempotency_key:
+        digest = hashlib.sha256(f"{MAGELANG.kode}:{akun_id}:{idempotency_key}".encode()).hexdigest()
+        return f"MGS-K{digest[:12].upper()}"
+    return f"MGS-{datetime.now(UTC).strftime('%y%m%d')}-{secrets.token_hex(4).upper()}"
+
+
+def _record(
+    session: Session, akun: MagestyAkun, body: PermohonanCreate, number: str
+) -> tuple[PermohonanMasuk, bool]:
+    """Write the case and the request; False when this number was filed before (a retry), whose
+    answer is then the stored request's, never the new body's."""
+    existing = session.scalar(
+        select(MagestyPermohonan).where(MagestyPermohonan.case_number == number)
+    )
+    if existing is not None:
+        if existing.layanan_kode != body.layanan_kode:
+            raise Unprocessable(
+                "Idempotency-Key ini sudah dipakai untuk permohonan lain; buat kunci baru",
+                code="idempotency_key_dipakai",
+                detail={"nomor_kasus": number},
+            )
+        stored = session.scalar(
+            select(MagestyLayanan).where(MagestyLayanan.kode == existing.layanan_kode)
+        )
+        return (
+            PermohonanMasuk(
+                case_number=number,
+                akun_id=akun.id,
+                layanan_kode=existing.layanan_kode,
+                layanan_nama=stored.nama if stored else existing.layanan_kode,
+                opd_kode=existing.opd_kode,
+                opd_nama=session.scalar(
+                    select(MagestyOpd.nama).where(MagestyOpd.kode == existing.opd_kode)
+                ),
+            ),
+            False,
+        )
+    service = session.scalar(
+        select(MagestyLayanan).where(
+            MagestyLayanan.kode == body.layanan_kode, MagestyLayanan.aktif.is_(True)
+        )
+    )
+    if service is None:
+        raise Unprocessable(
+            f"Layanan {body.layanan_kode} tidak dikenal", code="layanan_tidak_dikenal"
+        )
+    inp = PermohonanMasuk(
+        case_number=number,
+        akun_id=akun.id,
+        layanan_kode=service.kode,
+        layanan_nama=service.nama,
+        opd_kode=service.opd_kode,
+        opd_nama=session.scalar(select(MagestyOpd.nama).where(MagestyOpd.kode == service.opd_kode)),
+    )
+    if session.scalar(select(Case.id).where(Case.case_number == number)) is not None:
+        return inp, False
+    isian = _check_form(service, body.isian)
+    session.add(
+        Case(
+            case_number=number,
+            workflow_id=workflow_id_for(number),
+            sop=MAGELANG.kode,
+            agency=MAGELANG.agensi,
+            kind=service.kode,
+            channel="magesty",
+            subject=service.nama,
+            status="diajukan",
+            current_step="pelayanan_opd",
+        )
+    )
+    session.add(
+        MagestyPermohonan(
+            case_number=number,
+            akun_id=akun.id,
+            layanan_kode=service.kode,
+            opd_kode=service.opd_kode,
+            isian=isian,
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return inp, False
+    return inp, True
+
+
+def _forget(session: Session, number: str) -> None:
+    session.execute(delete(MagestyPermohonan).where(MagestyPermohonan.case_number == number))
+    session.execute(delete(Case).where(Case.case_number == number))
+    session.commit()
+
+
+@router.post(
+    "/permohonan",
+    response_model=PermohonanCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 422, 503),
+)
+async def ajukan(
+    body: PermohonanCreate,
+    akun: CurrentWarga,
+    sessions: SessionsDep,
+    client: TemporalClientDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> PermohonanCreated:
+    """Step 4: request an OPD service; the owning OPD serves it next."""
+    number = _case_number(akun.id, idempotency_key)
+    inp, created = await run_db(sessions, _record, akun, body, number)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    try:
+        await start_case(
+            client,
+            MagestyLayananWorkflow.run,
+            inp,
+            sop=MAGELANG,
+            number=number,
+            workflow_id=workflow_id_for(number),
+            status="diajukan",
+            task_queue=settings.task_queue,
+            summary=f"{inp.layanan_kode} ({inp.opd_kode}): {number}",
+        )
+    except RPCError as err:
+        if created:
+            await run_db(sessions, _forget, number)
+        raise Unavailable(
+            "Permohonan belum dapat diterima, coba lagi", code="temporal_error"
+        ) from err
+    return PermohonanCreated(
+        nomor_kasus=number, status="diajukan", layanan=inp.layanan_kode, opd=inp.opd_kode
+    )
+
+
+def _own(
+    session: Session, number: str, akun: MagestyAkun
+) -> tuple[MagestyPermohonan, Case, MagestySurvei | None]:
+    req = session.scalar(
+        select(MagestyPermohonan).where(
+            MagestyPermohonan.case_number == number, MagestyPermohonan.akun_id == akun.id
+        )
+    )
+    case = session.scalar(select(Case).where(Case.case_number == number))
+    if req is None or case is None:
+        raise NotFound(f"Permohonan {number} tidak ditemukan", code="case_not_found")
+    survei = session.scalar(select(MagestySurvei).where(MagestySurvei.case_number == number))
+    return req, case, survei
+
+
+def _read(req: MagestyPermohonan, case: Case, survei: MagestySurvei | None) -> PermohonanRead:
+    if survei is not None:
+        sv = SurveiRead(
+            status=survei.status, ikm=str(survei.ikm) if survei.ikm is not None else None
+        )
+    elif req.keputusan is not None:
+        sv = SurveiRead(status="terbuka")
+    else:
+        sv = SurveiRead(status="belum_dibuka")
+    return PermohonanRead(
+        nomor_kasus=req.case_number,
+        layanan=req.layanan_kode,
+        opd=req.opd_kode,
+        status=case.status,
+        langkah_sekarang=case.current_step,
+        isian=req.isian,
+        keputusan=req.keputusan,
+        hasil=req.hasil,
+        dokumen_ref=req.dokumen_ref,
+        alasan_penolakan=req.alasan_penolakan,
+        survei=sv,
+        dibuat=req.created_at,
+    )
+
+
+def _mine(session: Session, akun: MagestyAkun) -> list[PermohonanRead]:
+    numbers = session.scalars(
+        select(MagestyPermohonan.case_number)
+        .where(MagestyPermohonan.akun_id == akun.id)
+        .order_by(MagestyPermohonan.id.desc())
+    ).all()
+    return [_read(*_own(session, n, akun)) for n in numbers]
+
+
+@router.get("/permohonan", response_model=list[PermohonanRead], responses=responses(401))
+async def permohonan_saya(akun: CurrentWarga, sessions: SessionsDep) -> list[PermohonanRead]:
+    """My requests, newest first."""
+    return await run_db(sessions, _mine, akun)
+
+
+@router.get(
+    "/permohonan/{nomor_kasus}", response_model=PermohonanRead, responses=responses(401, 404)
+)
+async def permohonan(nomor_kasus: str, akun: CurrentWarga, sessions: SessionsDep) -> PermohonanRead:
+    """One of my requests: status, the OPD's output or refusal, the survey."""
+    return _read(*await run_db(sessions, _own, nomor_kasus, akun))
+
+
+_SURVEI_REFUSALS = {
+    "SurveiSudahDijawab": "survei_sudah_dijawab",
+    "SurveiDitutup": "survei_ditutup",
+    "SurveiBelumDibuka": "survei_belum_dibuka",
+}
+
+
+@router.post(
+    "/permohonan/{nomor_kasus}/survei",
+    response_model=HasilSurvei,
+    responses=responses(401, 404, 409, 422, 503),
+)
+async def survei(
+    nomor_kasus: str,
+    body: JawabanSurveiData,
+    akun: CurrentWarga,
+    sessions: SessionsDep,
+    client: TemporalClientDep,
+) -> HasilSurvei:
+    """Step 6: answer the nine SKM elements (1-4 each) within 15 hours of being served."""
+    req, case, done = await run_db(sessions, _own, nomor_kasus, akun)
+    if done is not None:
+        code = "survei_sudah_dijawab" if done.status == "terjawab" else "survei_ditutup"
+        raise Conflict("Survei permohonan ini sudah ditutup", code=code)
+    try:
+        hasil: HasilSurvei = await client.get_workflow_handle(case.workflow_id).execute_update(
+            MagestyLayananWorkflow.survei,
+            JawabanSurvei(permintaan_id=uuid.uuid4().hex, **body.model_dump()),
+        )
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type in _SURVEI_REFUSALS:
+            raise Conflict(cause.message, code=_SURVEI_REFUSALS[cause.type]) from err
+        raise Unavailable("Survei belum terkirim, coba lagi", code="temporal_error") from err
+    except RPCError as err:
+        _ended(err)
+    return hasil
+
+
+def _ended(err: RPCError) -> NoReturn:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        raise Conflict("Permohonan sudah selesai", code="case_closed") from err
+    raise Unavailable("Permintaan belum terkirim, coba lagi", code="temporal_error") from err
+
+
+# --- the OPD's side --------------------------------------------------------------------------
+def _opd_of(session: Session, officer: Officer, number: str) -> tuple[Case, str]:
+    case = load_case(session, number, sop=MAGELANG.kode)
+    require_agency(case, officer)
+    req = session.scalar(select(MagestyPermohonan).where(MagestyPermohonan.case_number == number))
+    if req is None:
+        raise NotFound(f"Kasus {number} tidak ditemukan", code="case_not_found")
+    mine = session.scalar(
+        select(MagestyPetugasOpd.opd_kode).where(MagestyPetugasOpd.username == officer.username)
+    )
+    if mine is None:
+        raise Forbidden(
+            "Akun ini tidak terdaftar sebagai petugas OPD mana pun", code="bukan_petugas_opd"
+        )
+    if mine != req.opd_kode:
+        raise Forbidden(f"Permohonan ini milik OPD {req.opd_kode}, bukan {mine}", code="opd_lain")
+    return case, mine
+
+
+@router.post(
+    "/kasus/{nomor_kasus}/pelayanan_opd",
+    response_model=AksiDiterima,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(401, 403, 404, 409, 422, 503),
+)
+async def pelayanan_opd(
+    nomor_kasus: str,
+    body: PelayananOpdData,
+    officer: CurrentOfficer,
+    sessions: SessionsDep,
+    client: TemporalClientDep,
+    idempotency_key: IdempotencyKey = None,
+) -> AksiDiterima:
+    """Step 5: the owning OPD's output (``hasil``, ``dokumen_ref``) or refusal (``alasan``)."""
+    case, opd = await run_db(sessions, _opd_of, officer, nomor_kasus)
+    accepted = AksiDiterima(
+        nomor_kasus=nomor_kasus,
+        langkah="pelayanan_opd",
+        action_id=action_id_for(officer, idempotency_key),
+        pesan="Hasil layanan diterima; warga akan diberi tahu lewat WhatsApp",
+    )
+    if idempotency_key is not None:
+        seen: bool = await run_db(sessions, already_accepted, nomor_kasus, accepted.action_id)
+        if seen:  # a retry of an action the request already took: the same answer
+            return accepted
+    now = await live_status(client, case)
+    if now.task is None and now.status in ("menunggu_survei", "selesai", "ditolak"):
+        raise Conflict("Permohonan ini sudah dilayani", code="sudah_dilayani")
+    require_step(now, "pelayanan_opd", officer)
+    action = PelayananOpd(
+        action_id=accepted.action_id,
+        actor=actor_of(officer),
+        opd_kode=opd,
+        **body.model_dump(),
+    )
+    try:
+        await client.get_workflow_handle(case.workflow_id).signal(
+            MagestyLayananWorkflow.pelayanan_opd, action
+        )
+    except RPCError as err:
+        _ended(err)
+    return accepted
+
+
+OPD_ROLES = frozenset({"opd", "kepala_opd"})
+"""Roles held inside one OPD: they see only their own OPD's requests (the form holds personal
+data). The Diskominfostat roles (Satker, Kepala Bidang, Kepala Dinas) oversee every OPD."""
+
+
+def _kasus(session: Session, number: str, officer: Officer) -> KasusOpdRead:
+    case = load_case(session, number, sop=MAGELANG.kode)
+    require_agency(case, officer)
+    req = session.scalar(select(MagestyPermohonan).where(MagestyPermohonan.case_number == number))
+    if req is None:
+        raise NotFound(f"Kasus {number} tidak ditemukan", code="case_not_found")
+    if officer.role in OPD_ROLES:
+        mine = session.scalar(
+            select(MagestyPetugasOpd.opd_kode).where(MagestyPetugasOpd.username == officer.username)
+        )
+        if mine != req.opd_kode:
+            raise Forbidden(f"Permohonan ini milik OPD {req.opd_kode}", code="opd_lain")
+    akun = session.get(MagestyAkun, req.akun_id)
+    tasks = session.scalars(
+        select(Task).where(Task.workflow_id == case.workflow_id).order_by(Task.id)
+    ).all()
+    audit = session.scalars(
+        select(AuditEvent).where(AuditEvent.case_number == number).order_by(AuditEvent.id)
+    ).all()
+    now = utcnow()
+    return KasusOpdRead(
+        nomor_kasus=number,
+        layanan=req.layanan_kode,
+        opd=req.opd_kode,
+        status=case.status,
+        langkah_sekarang=case.current_step,
+        sla_terlampaui=case.sla_breached,
+        pemohon={
+            "nama": mask_name(akun.nama if akun else None),
+            "whatsapp": mask_phone(akun.whatsapp if akun else None),
+        },
+        isian=req.isian,
+        keputusan=req.keputusan,
+        tugas=[to_read(t, now) for t in tasks],
+        jejak_audit=[AuditRead.model_validate(a, from_attributes=True) for a in audit],
+    )
+
+
+@router.get("/kasus/{nomor_kasus}", response_model=KasusOpdRead, responses=responses(401, 403, 404))
+async def kasus(nomor_kasus: str, officer: CurrentOfficer, sessions: SessionsDep) -> KasusOpdRead:
+    """A request as the agency's officers see it (the form in full, the citizen masked)."""
+    return await run_db(sessions, _kasus, nomor_kasus, officer)
+
+
+def _tugas_opd(session: Session, officer: Officer) -> list[TaskRead]:
+    mine = session.scalar(
+        select(MagestyPetugasOpd.opd_kode).where(MagestyPetugasOpd.username == officer.username)
+    )
+    if mine is None or officer.agency != MAGELANG.agensi:
+        raise Forbidden(
+            "Akun ini tidak terdaftar sebagai petugas OPD mana pun", code="bukan_petugas_opd"
+        )
+    rows = session.scalars(
+        select(Task)
+        .join(MagestyPermohonan, MagestyPermohonan.case_number == Task.case_number)
+        .where(
+            Task.sop == MAGELANG.kode,
+            Task.status == "open",
+            Task.role == officer.role,
+            MagestyPermohonan.opd_kode == mine,
+        )
+        .order_by(Task.due_at, Task.id)
+    ).all()
+    now = utcnow()
+    return [to_read(t, now) for t in rows]
+
+
+@router.get("/tugas", response_model=list[TaskRead], responses=responses(401, 403))
+async def tugas_opd(officer: CurrentOfficer, sessions: SessionsDep) -> list[TaskRead]:
+    """My OPD's open MAGESTY tasks (``GET /tasks`` lists every OPD's: the role is shared)."""
+    return await run_db(sessions, _tugas_opd, officer)

@@ -1,0 +1,181 @@
+"""Kota Malang's intake over HTTP: a citizen files a complaint, suggestion or information request
+(step 1's input) and gets its case number; the workflow starts at penerimaan.
+"""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Response, status
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from alur.phones import normalize_mobile
+from api.case_access import (
+    start_case,
+)
+from api.deps import (
+    SessionsDep,
+    SettingsDep,
+    TemporalClientDep,
+    run_db,
+)
+from api.errors import Unavailable, responses
+from db.models import Case, CaseContact
+from sop.malang import MALANG
+from workflows.malang.models import (
+    JenisLaporan,
+    Kanal,
+    LaporanMasuk,
+)
+from workflows.malang.workflow import MalangPengelolaanTIKWorkflow, workflow_id_for
+
+router = APIRouter()
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=100,
+        description="Send the same key again to retry safely: nothing new is created or done.",
+    ),
+]
+
+
+class KontakWarga(BaseModel):
+    """How the citizen wants the answer; leave it out to report anonymously."""
+
+    nama: str | None = Field(default=None, max_length=200)
+    telepon: str | None = Field(default=None, description="Indonesian mobile number")
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    kanal_balasan: Literal["sms", "whatsapp"] = "sms"
+
+    @field_validator("telepon")
+    @classmethod
+    def _mobile(cls, value: str | None) -> str | None:
+        return normalize_mobile(value) if value else None
+
+
+class LaporanCreate(BaseModel):
+    """A complaint, suggestion or information request as it comes in."""
+
+    jenis: JenisLaporan
+    kanal: Kanal
+    judul: str = Field(min_length=3, max_length=200)
+    isi: str = Field(min_length=3, max_length=10000)
+    kontak: KontakWarga | None = None
+
+
+class LaporanCreated(BaseModel):
+    """The case number the citizen follows the case with."""
+
+    nomor_kasus: str
+    status: str
+    anonim: bool
+    tautan_publik: str
+
+
+def _case_number(idempotency_key: str | None) -> str:
+    """``MLG-YYMMDD-XXXXXXXX``, or ``MLG-K`` and a hash of the Idempotency-Key: a key always
+    gives the same number, so a retried request finds its case."""
+    day = datetime.now(UTC).strftime("%y%m%d")
+    if idempotency_key:
+        digest = hashlib.sha256(f"{MALANG.kode}:{idempotency_key}".encode()).hexdigest()
+        return f"MLG-K{digest[:12].upper()}"
+    return f"MLG-{day}-{secrets.token_hex(4).upper()}"
+
+
+@router.post(
+    "/laporan",
+    response_model=LaporanCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(422, 503),
+)
+async def file_report(
+    body: LaporanCreate,
+    sessions: SessionsDep,
+    client: TemporalClientDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> LaporanCreated:
+    """Step 1's intake: file a pengaduan, saran or permintaan informasi and get its case number."""
+    number = _case_number(idempotency_key)
+    created_here = await run_db(sessions, _record_intake, body, number)
+    if not created_here:
+        response.status_code = status.HTTP_200_OK
+    try:
+        await _start(client, settings.task_queue, body, number)
+    except RPCError as err:
+        if created_here:  # nothing half-written: no case without its workflow
+            await run_db(sessions, _forget_intake, number)
+        raise Unavailable("Laporan belum dapat diterima, coba lagi", code="temporal_error") from err
+    return LaporanCreated(
+        nomor_kasus=number,
+        status="diterima",
+        anonim=body.kontak is None or not body.kontak.telepon,
+        tautan_publik=f"{settings.public_base_url}/publik/kasus/{number}",
+    )
+
+
+def _record_intake(session: Session, body: LaporanCreate, number: str) -> bool:
+    """Write the case and its contact; False when this number was filed before (a retry)."""
+    if session.scalar(select(Case.id).where(Case.case_number == number)) is not None:
+        return False
+    case = Case(
+        case_number=number,
+        workflow_id=workflow_id_for(number),
+        sop=MALANG.kode,
+        agency=MALANG.agensi,
+        kind=body.jenis.value,
+        channel=body.kanal.value,
+        subject=body.judul,
+        description=body.isi,
+        status="diterima",
+        current_step="penerimaan",
+    )
+    if body.kontak is not None:
+        case.contact = CaseContact(
+            name=body.kontak.nama,
+            phone=body.kontak.telepon,
+            email=body.kontak.email,
+            reply_channel=body.kontak.kanal_balasan,
+        )
+    session.add(case)
+    try:
+        session.commit()
+    except IntegrityError:  # the same key filed at the same moment by a concurrent retry
+        session.rollback()
+        return False
+    return True
+
+
+def _forget_intake(session: Session, number: str) -> None:
+    session.execute(delete(Case).where(Case.case_number == number))
+    session.commit()
+
+
+async def _start(client: Client, task_queue: str, body: LaporanCreate, number: str) -> None:
+    await start_case(
+        client,
+        MalangPengelolaanTIKWorkflow.run,
+        LaporanMasuk(
+            case_number=number,
+            jenis=body.jenis,
+            kanal=body.kanal,
+            judul=body.judul,
+            isi=body.isi,
+            ada_kontak=bool(body.kontak and body.kontak.telepon),
+        ),
+        sop=MALANG,
+        number=number,
+        workflow_id=workflow_id_for(number),
+        status="diterima",
+        task_queue=task_queue,
+        summary=f"{body.jenis.value} via {body.kanal.value}: {number}",
+    )

@@ -1,0 +1,199 @@
+"""Kabupaten Trenggalek's proposals over HTTP: a Fungsional of Diskominfo starts a proposal to use a
+service application (its case and agenda number); step 1, pengumpulan_data, opens for them.
+"""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response, status
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from api.case_access import (
+    start_case,
+)
+from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, run_db
+from api.errors import Forbidden, Unavailable, responses
+from api.trenggalek.trail import WIB
+from db.models import Case, Officer
+from db.trenggalek.models import TrenggalekUsulan
+from sop.trenggalek import TRENGGALEK
+from workflows.trenggalek.models import (
+    UsulanMasuk,
+)
+from workflows.trenggalek.workflow import (
+    CHANNEL,
+    KIND,
+    TrenggalekPemanfaatanAplikasiWorkflow,
+    workflow_id_for,
+)
+
+router = APIRouter()
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=100,
+        description="Send the same key again to retry safely: nothing new is created or done.",
+    ),
+]
+
+
+class UsulanCreate(BaseModel):
+    """A new proposal to use a service application."""
+
+    judul: str = Field(min_length=3, max_length=200, description="The application proposed")
+    ringkasan: str | None = Field(default=None, max_length=4000)
+
+
+class UsulanCreated(BaseModel):
+    """The case number and the agenda book's number of the new proposal."""
+
+    nomor_kasus: str
+    nomor_agenda: str
+    status: str
+    langkah_sekarang: str
+    tautan_jejak: str
+
+
+def _case_number(proposer: str, idempotency_key: str | None) -> str:
+    """``TRG-YYMMDD-XXXXXXXX``, or ``TRG-K`` and a hash of the proposer and the Idempotency-Key:
+    the proposer's retried request finds its case; another officer's same key is another case."""
+    if idempotency_key:
+        scoped = f"{TRENGGALEK.kode}:{proposer}:{idempotency_key}"
+        digest = hashlib.sha256(scoped.encode()).hexdigest()
+        return f"TRG-K{digest[:12].upper()}"
+    return f"TRG-{datetime.now(UTC).strftime('%y%m%d')}-{secrets.token_hex(4).upper()}"
+
+
+def _require_proposer(officer: Officer) -> None:
+    """Only a Fungsional of Diskominfo Trenggalek starts a proposal (step 1's actor)."""
+    if officer.agency != TRENGGALEK.agensi:
+        raise Forbidden(
+            "Usulan hanya dibuat oleh pejabat Diskominfo Trenggalek", code="wrong_agency"
+        )
+    if officer.role != TRENGGALEK.step("pengumpulan_data").pelaksana:
+        raise Forbidden(
+            f"Usulan dibuat oleh peran fungsional, bukan {officer.role}", code="wrong_role"
+        )
+
+
+@router.post(
+    "/usulan",
+    response_model=UsulanCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 422, 503),
+)
+async def propose(
+    body: UsulanCreate,
+    officer: CurrentOfficer,
+    sessions: SessionsDep,
+    client: TemporalClientDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> UsulanCreated:
+    """Start a proposal: its case and agenda number; step 1 (pengumpulan_data) opens for you."""
+    _require_proposer(officer)
+    number = _case_number(officer.username, idempotency_key)
+    created_here, agenda = await run_db(
+        sessions, _register, body, number, officer.username, settings.trenggalek.kode_unit_agenda
+    )
+    if not created_here:
+        response.status_code = status.HTTP_200_OK
+    try:
+        await _start(
+            client,
+            settings.task_queue,
+            UsulanMasuk(
+                case_number=number,
+                nomor_agenda=agenda,
+                judul=body.judul,
+                pengusul=officer.username,
+                max_rounds_per_run=settings.trenggalek.max_rounds_per_run,
+            ),
+        )
+    except RPCError as err:
+        if created_here:  # nothing half-written: no case without its workflow
+            await run_db(sessions, _forget, number)
+        raise Unavailable("Usulan belum dapat dibuat, coba lagi", code="temporal_error") from err
+    return UsulanCreated(
+        nomor_kasus=number,
+        nomor_agenda=agenda,
+        status="diproses",
+        langkah_sekarang="pengumpulan_data",
+        tautan_jejak=f"{settings.public_base_url}/trenggalek/kasus/{number}/jejak.html",
+    )
+
+
+def _register(
+    session: Session, body: UsulanCreate, number: str, pengusul: str, kode_unit: str
+) -> tuple[bool, str]:
+    """Write the case and its agenda-book line, numbered ``{nnnnn}/{kode_unit}/{year}``;
+    (False, its agenda number) on a retry."""
+    found = session.scalar(
+        select(TrenggalekUsulan.nomor_agenda).where(TrenggalekUsulan.case_number == number)
+    )
+    if found is not None:
+        return False, found
+    case = Case(
+        case_number=number,
+        workflow_id=workflow_id_for(number),
+        sop=TRENGGALEK.kode,
+        agency=TRENGGALEK.agensi,
+        kind=KIND,
+        channel=CHANNEL,
+        subject=body.judul,
+        description=body.ringkasan,
+        status="diproses",
+        current_step="pengumpulan_data",
+    )
+    session.add(case)
+    try:
+        session.flush()
+        entry = TrenggalekUsulan(
+            case_id=case.id, case_number=number, judul=body.judul, pengusul=pengusul
+        )
+        session.add(entry)
+        session.flush()
+        # numbered by the register's own sequence, as a clerk numbers the agenda book
+        year = entry.created_at.astimezone(WIB).year
+        entry.nomor_agenda = f"{entry.id:05d}/{kode_unit}/{year}"
+        session.commit()
+    except IntegrityError:  # the same key filed at the same moment by a concurrent retry
+        session.rollback()
+        again = session.scalar(
+            select(TrenggalekUsulan.nomor_agenda).where(TrenggalekUsulan.case_number == number)
+        )
+        if again is None:
+            raise
+        return False, again
+    return True, entry.nomor_agenda
+
+
+def _forget(session: Session, number: str) -> None:
+    session.execute(delete(TrenggalekUsulan).where(TrenggalekUsulan.case_number == number))
+    session.execute(delete(Case).where(Case.case_number == number))
+    session.commit()
+
+
+async def _start(client: Client, task_queue: str, usulan: UsulanMasuk) -> None:
+    number = usulan.case_number
+    await start_case(
+        client,
+        TrenggalekPemanfaatanAplikasiWorkflow.run,
+        usulan,
+        sop=TRENGGALEK,
+        number=number,
+        workflow_id=workflow_id_for(number),
+        status="diproses",
+        task_queue=task_queue,
+        summary=f"usulan aplikasi {usulan.nomor_agenda}: {number}",
+    )

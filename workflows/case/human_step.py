@@ -1,0 +1,334 @@
+"""The human step: the one building block every SOP workflow uses for a step an officer performs.
+
+A step opens a task (with the SOP's time standard as its deadline), then takes the actions that
+signals put in the workflow's inbox, in the order they arrived. Each action is checked (right step,
+right role, right agency, the named assignee, the step's own rule); a refused action is written to
+the audit trail with its reason, never dropped. When the time standard passes, the breach is
+recorded, the task turns overdue, the actor's superior is notified, and the step keeps waiting: a
+citizen's case is never dropped because an officer was late (nor because the escalation message
+could not be sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.case_records import (
+        AuditEntry,
+        BreachInput,
+        CaseRecordActivities,
+        CompleteStepInput,
+        EnterStepInput,
+        RecordAuditInput,
+    )
+    from activities.notifications import NotificationActivities, NotifyOfficersInput
+    from alur.temporal import SA_SLA_BREACHED, SA_STATUS, SA_STEP
+    from sop.models import Sop, SopStep
+    from workflows.case import policies
+    from workflows.case.models import CaseRef, OfficerAction, OpenTask
+    from workflows.case.records import record
+
+A = TypeVar("A", bound=OfficerAction)
+
+Check = Callable[[Any], str | None]
+"""A step's own rule: returns the reason to refuse an action, or None to accept it."""
+
+
+def notification_queue() -> str:
+    """The notification task queue that pairs with this workflow's own queue."""
+    return f"{workflow.info().task_queue}-notifications"
+
+
+@dataclass
+class InboxItem:
+    """An action waiting for the step it names."""
+
+    step: str
+    action: OfficerAction
+
+
+class HumanSteps:
+    """A workflow's human steps: its inbox of officer actions, the open task, the audit keys."""
+
+    def __init__(self, sop: Sop, case: CaseRef, unit: str | None = None) -> None:
+        """``unit``: the unit the case belongs to (a Magelang OPD) when the SOP's roles exist in
+        several units of one agency; escalations then reach only that unit's superiors."""
+        self.sop = sop
+        self.case = case
+        self.unit = unit
+        self.inbox: list[InboxItem] = []
+        self.seen: set[str] = set()
+        self.task: OpenTask | None = None
+        self.sla_breached = False
+        self._escalations: list[asyncio.Task[None]] = []
+        self._seq = 0
+
+    # --- called from signal handlers: no I/O, only queue ------------------------------------
+    def offer(self, step: str, action: OfficerAction) -> None:
+        """Queue an action for the step it names; a repeated action id (a retried request) is
+        ignored, so one click acts once."""
+        if action.action_id in self.seen:
+            return
+        self.seen.add(action.action_id)
+        self.inbox.append(InboxItem(step, action))
+
+    # --- the step itself ----------------------------------------------------------------------
+    async def perform(
+        self,
+        code: str,
+        action_type: type[A],
+        *,
+        status: str,
+        title: str,
+        round: int = 1,
+        assignee: str | None = None,
+        check: Check | None = None,
+        role: str | None = None,
+    ) -> A:
+        """Open the step's task, wait for an acceptable action, close the task and return it.
+
+        ``role`` is for a step several roles take in turn in one round (Trenggalek's review chain):
+        this turn's actor instead of the catalogue's pelaksana, with its own task, SLA and atasan.
+        """
+        step = self.sop.step(code)
+        if role is not None:
+            step = step.model_copy(update={"pelaksana": role})
+        opened = workflow.now()
+        due = opened + step.waktu if step.waktu is not None else None
+        task_key = f"{self.case.workflow_id}/{code}/{round}" + (f"/{role}" if role else "")
+        task = self.task = OpenTask(
+            step=code,
+            round=round,
+            role=step.pelaksana,
+            assignee=assignee,
+            opened_at=opened,
+            due_at=due,
+            overdue=False,
+        )
+        workflow.upsert_search_attributes([SA_STEP.value_set(code), SA_STATUS.value_set(status)])
+        workflow.set_current_details(f"Menunggu {code} oleh {step.pelaksana}: {title}")
+        await record(
+            CaseRecordActivities.enter_step,
+            EnterStepInput(
+                case=self.case,
+                task_key=task_key,
+                step=code,
+                round=round,
+                role=step.pelaksana,
+                assignee=assignee,
+                title=title,
+                status=status,
+                opened_at=opened,
+                due_at=due,
+                audit=self.entry(code, round, "langkah_dimulai", detail={"penerima": assignee}),
+            ),
+            summary=f"buka tugas {code}",
+        )
+        while True:
+            timeout = None
+            if due is not None and not task.overdue:
+                timeout = max(due - workflow.now(), policies.MIN_TIMER)
+            try:
+                await workflow.wait_condition(lambda: bool(self.inbox), timeout=timeout)
+            except TimeoutError:
+                await self._breach(step, round, task_key, due)
+                continue
+            item = self.inbox.pop(0)
+            reason = self._refusal(step, item, action_type, assignee, check)
+            if reason is not None:
+                await self.audit(
+                    item.step,
+                    round,
+                    "aksi_ditolak",
+                    by=item.action,
+                    detail={"alasan": reason, "langkah_berjalan": code},
+                )
+                continue
+            done = workflow.now()
+            outcome = str(item.action.audit_detail().get("keputusan", "selesai"))
+            await record(
+                CaseRecordActivities.complete_step,
+                CompleteStepInput(
+                    case=self.case,
+                    task_key=task_key,
+                    actor=item.action.actor.username,
+                    outcome=outcome,
+                    completed_at=done,
+                    audit=[
+                        self.entry(
+                            code,
+                            round,
+                            "aksi_diterima",
+                            by=item.action,
+                            detail=item.action.audit_detail(),
+                        ),
+                        self.entry(
+                            code,
+                            round,
+                            "langkah_selesai",
+                            by=item.action,
+                            detail={
+                                "durasi_detik": (done - opened).total_seconds(),
+                                "tepat_waktu": due is None or done <= due,
+                            },
+                        ),
+                    ],
+                ),
+                summary=f"tutup tugas {code}",
+            )
+            self.task = None
+            return cast(A, item.action)  # _refusal refused every other type
+
+    def _refusal(
+        self,
+        step: SopStep,
+        item: InboxItem,
+        action_type: type[OfficerAction],
+        assignee: str | None,
+        check: Check | None,
+    ) -> str | None:
+        actor = item.action.actor
+        if item.step != step.kode or not isinstance(item.action, action_type):
+            return f"Kasus sedang di langkah {step.kode}, bukan {item.step}"
+        if actor.agency != self.case.agency:
+            return "Pejabat bukan dari instansi pemilik kasus"
+        if actor.role != step.pelaksana:
+            return f"Langkah {step.kode} dilakukan oleh peran {step.pelaksana}, bukan {actor.role}"
+        if assignee is not None and actor.username != assignee:
+            return f"Tugas ini ditujukan kepada {assignee}"
+        return check(item.action) if check is not None else None
+
+    async def _breach(self, step: SopStep, round: int, task_key: str, due: datetime | None) -> None:
+        """Record the breach, flag the case and notify the actor's superior; then keep waiting."""
+        if self.task is not None:
+            self.task.overdue = True
+        self.sla_breached = True
+        workflow.upsert_search_attributes([SA_SLA_BREACHED.value_set(True)])
+        await record(
+            CaseRecordActivities.record_breach,
+            BreachInput(
+                case=self.case,
+                task_key=task_key,
+                audit=self.entry(
+                    step.kode,
+                    round,
+                    "sla_terlampaui",
+                    detail={
+                        "batas_waktu": due.isoformat() if due else None,
+                        "mutu_baku": step.waktu_teks,
+                        "pelaksana": step.pelaksana,
+                    },
+                ),
+            ),
+            summary=f"SLA {step.kode} terlampaui",
+        )
+        superior = self.sop.role(step.pelaksana).atasan
+        if superior is not None:
+            # The escalation runs beside the step, not in it: an SMS provider retrying for minutes
+            # must not keep the late officer's action waiting.
+            self._escalations.append(
+                asyncio.create_task(self._escalate(step, round, task_key, superior))
+            )
+
+    async def _escalate(self, step: SopStep, round: int, task_key: str, superior: str) -> None:
+        """Tell the superior role's officers; the audit says how many were told, or why none."""
+        try:
+            result = await workflow.execute_activity_method(
+                NotificationActivities.notify_officers,
+                NotifyOfficersInput(
+                    case=self.case,
+                    key=f"{task_key}/eskalasi",
+                    step=step.kode,
+                    purpose="eskalasi",
+                    role=superior,
+                    unit=self.unit,
+                    body=(
+                        f"[Alur] Kasus {self.case.case_number}: langkah {step.kode} melewati "
+                        f"mutu baku {step.waktu_teks}. Mohon ditindaklanjuti oleh "
+                        f"{step.pelaksana}."
+                    ),
+                ),
+                task_queue=notification_queue(),
+                start_to_close_timeout=policies.NOTIFY_START_TO_CLOSE,
+                schedule_to_close_timeout=policies.NOTIFY_SCHEDULE_TO_CLOSE,
+                retry_policy=policies.NOTIFY_RETRY,
+                summary=f"eskalasi {step.kode} ke {superior}",
+            )
+        except ActivityError as err:
+            # The SMS provider stayed down past the notification's time bound: the breach is
+            # already recorded and the task overdue, so the case goes on and the trail says why.
+            detail = {"kepada_peran": superior, "terkirim": 0, "catatan": f"gagal: {err.cause}"}
+        else:
+            detail = {"kepada_peran": superior, "terkirim": result.sent, "catatan": result.skipped}
+        if self.unit is not None:
+            detail["unit"] = self.unit
+        await self.audit(step.kode, round, "eskalasi", detail=detail)
+
+    async def settle(self) -> None:
+        """Wait for escalations still being sent, so none is cut off when the case closes."""
+        while self._escalations:
+            await self._escalations.pop(0)
+
+    async def refuse_leftovers(self) -> None:
+        """At the end of a case, every action still queued is recorded as refused."""
+        while self.inbox:
+            item = self.inbox.pop(0)
+            await self.audit(
+                item.step,
+                None,
+                "aksi_ditolak",
+                by=item.action,
+                detail={"alasan": "Kasus sudah selesai"},
+            )
+
+    # --- audit helpers ------------------------------------------------------------------------
+    def entry(
+        self,
+        step: str | None,
+        round: int | None,
+        event: str,
+        *,
+        by: OfficerAction | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditEntry:
+        """An audit line with a key unique to this run and position, so retries write it once;
+        ``by`` is the officer action it is about (its actor and id)."""
+        self._seq += 1
+        return AuditEntry(
+            key=f"{self.case.workflow_id}/{workflow.info().run_id}/{self._seq}",
+            step=step,
+            round=round,
+            event=event,
+            actor=by.actor.username if by else None,
+            actor_role=by.actor.role if by else None,
+            action_id=by.action_id if by else None,
+            detail=detail or {},
+            at=workflow.now(),
+        )
+
+    async def audit(
+        self,
+        step: str | None,
+        round: int | None,
+        event: str,
+        *,
+        by: OfficerAction | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Write one audit line now."""
+        await record(
+            CaseRecordActivities.record_audit,
+            RecordAuditInput(
+                case=self.case,
+                audit=self.entry(step, round, event, by=by, detail=detail),
+            ),
+            summary=event,
+        )
