@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
+from alur.case_ref import CaseRef
 from db.models import AuditEvent, Case, Task
 from db.session import transaction
-from workflows.case.models import CaseRef
 
 
 class AuditEntry(BaseModel):
@@ -99,6 +99,13 @@ class CloseCaseInput(BaseModel):
 
 
 def _audit(session: Session, case: CaseRef, entry: AuditEntry) -> None:
+    if entry.event == "aksi_ditolak" and entry.action_id is not None:
+        # the workflow refused the action the API claimed its task for: the task is free again
+        session.execute(
+            update(Task)
+            .where(Task.workflow_id == case.workflow_id, Task.acting_action_id == entry.action_id)
+            .values(acting_action_id=None, acting_by=None, acting_until=None)
+        )
     exists = session.scalar(select(AuditEvent.id).where(AuditEvent.event_key == entry.key))
     if exists is not None:
         return

@@ -18,11 +18,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.senders import Channel, PermanentSendError, Sender, TemporarySendError
+from alur.case_ref import CaseRef
 from alur.masking import mask_phone
 from db.base import utcnow
 from db.models import Case, CaseContact, Notification, Officer
 from db.session import transaction
-from workflows.case.models import CaseRef
 
 log = logging.getLogger(__name__)
 

@@ -9,21 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
-import jwt
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from alur.security import read_token
 from alur.settings import Settings
 from api.errors import NotAuthenticated, Unavailable
+from api.principals import officer_subject
 from db.models import Officer
 from workflows.case.models import Actor
-
-_bearer = OAuth2PasswordBearer(tokenUrl="/auth/login", auto_error=False)
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -79,23 +75,13 @@ TemporalClientDep = Annotated[Client, Depends(get_temporal)]
 
 
 def get_current_officer(
-    sessions: SessionsDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+    sessions: SessionsDep, username: Annotated[str, Depends(officer_subject)]
 ) -> Officer:
-    """The officer whose token came with the request; 401 without a valid one. A plain ``def``
-    with its own short session: FastAPI runs it in the thread pool and no connection stays
-    checked out for the rest of the request."""
-    if not token:
-        raise NotAuthenticated("Silakan masuk (login) terlebih dahulu")
-    try:
-        claims = read_token(token, settings.jwt_secret.get_secret_value())
-    except jwt.ExpiredSignatureError as err:
-        raise NotAuthenticated("Sesi telah berakhir, silakan masuk kembali") from err
-    except jwt.InvalidTokenError as err:
-        raise NotAuthenticated("Token tidak valid") from err
-    if claims.get("typ") != "officer":
-        raise NotAuthenticated("Token ini bukan token pejabat")
+    """The officer whose token came with the request; 401 without a valid one (api.principals).
+    A plain ``def`` with its own short session: FastAPI runs it in the thread pool and no
+    connection stays checked out for the rest of the request."""
     with sessions() as session:
-        officer = session.scalar(select(Officer).where(Officer.username == claims["sub"]))
+        officer = session.scalar(select(Officer).where(Officer.username == username))
     if officer is None or not officer.active:
         raise NotAuthenticated("Akun tidak aktif")
     return officer

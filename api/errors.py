@@ -2,7 +2,9 @@
 
 Every error a client can cause has a stable ``code`` (for programs) and a ``message`` in Indonesian
 (for the person at the frontend), in the body ``{"error": {"code", "message", "detail"}}``. Request
-validation errors use the same body with code ``invalid_request``.
+validation errors use the same body with code ``invalid_request``. A limit the client must wait
+out is ``TooManyRequests``: 429 with ``Retry-After`` and the wait, in seconds, as
+``detail.tunggu_detik``, so every route that throttles answers it the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ class AlurError(Exception):
             self.code = code
         self.detail = detail
 
+    def headers(self) -> dict[str, str]:
+        """The headers the answer carries (a 401's challenge, a 429's wait)."""
+        return {"WWW-Authenticate": "Bearer"} if self.status == 401 else {}
+
 
 class NotAuthenticated(AlurError):
     status, code = 401, "not_authenticated"
@@ -48,6 +54,26 @@ class Conflict(AlurError):
 
 class Unprocessable(AlurError):
     status, code = 422, "invalid_request"
+
+
+class TooManyRequests(AlurError):
+    """A limit the client must wait out: 429, ``Retry-After`` and ``detail.tunggu_detik``.
+
+    ``retry_after`` is in whole seconds (at least 1); a dict ``detail`` keeps its own fields and
+    gains ``tunggu_detik``, any other detail is replaced by ``{"tunggu_detik": ...}``.
+    """
+
+    status, code = 429, "too_many_requests"
+
+    def __init__(
+        self, message: str, *, retry_after: int, code: str | None = None, detail: Any = None
+    ) -> None:
+        self.retry_after = max(1, retry_after)
+        extra = dict(detail) if isinstance(detail, dict) else {}
+        super().__init__(message, code=code, detail={**extra, "tunggu_detik": self.retry_after})
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class Unavailable(AlurError):
@@ -82,9 +108,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_alur(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AlurError)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse(
-            _body(exc.code, exc.message, exc.detail), status_code=exc.status, headers=headers
+            _body(exc.code, exc.message, exc.detail),
+            status_code=exc.status,
+            headers=exc.headers() or None,
         )
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:

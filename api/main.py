@@ -18,6 +18,7 @@ from temporalio.client import Client
 from alur.codec import EncryptionCodec
 from alur.settings import Settings, get_settings
 from alur.temporal import connect
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.magelang import router as magelang
 from api.malang import router as malang
@@ -52,7 +53,10 @@ def create_app(
         version="0.1.0",
         summary="Indonesian local-government SOPs as durable workflows",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.temporal = temporal

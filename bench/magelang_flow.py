@@ -227,7 +227,7 @@ class DirectFlow:
         )
         waits = await self._wait(handle, "pelayanan_opd")
         await handle.signal(
-            MagestyLayananWorkflow.pelayanan_opd,
+            "pelayanan_opd",
             PelayananOpd(
                 action_id=uuid.uuid4().hex, actor=self.actor, opd_kode="disdukcapil", **SERVE
             ),

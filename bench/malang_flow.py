@@ -28,7 +28,8 @@ from bench.common import (
 )
 from sop.malang import MALANG
 from workflows.case.models import Actor
-from workflows.malang.models import ACTIONS, HasilLaporan, JenisLaporan, Kanal, LaporanMasuk
+from workflows.malang.models import HasilLaporan, JenisLaporan, Kanal, LaporanMasuk
+from workflows.malang.steps import LANGKAH
 from workflows.malang.workflow import MalangPengelolaanTIKWorkflow, workflow_id_for
 
 TITLE = "Kota Malang SOP 15: a complaint through its seven steps"
@@ -151,7 +152,7 @@ class DirectFlow:
         waits = 0
         for step, who, body in STEPS:
             waits += await self._wait_step(handle, number, step)
-            action = ACTIONS[step].model_validate(
+            action = LANGKAH.step(step).action.model_validate(
                 {**body, "action_id": uuid.uuid4().hex, "actor": self.actors[who]}
             )
             await handle.signal(step, action)

@@ -30,7 +30,8 @@ from bench.common import (
 )
 from sop.trenggalek import TRENGGALEK
 from workflows.case.models import Actor
-from workflows.trenggalek.models import ACTIONS, HasilUsulan, UsulanMasuk
+from workflows.trenggalek.models import HasilUsulan, UsulanMasuk
+from workflows.trenggalek.steps import LANGKAH
 from workflows.trenggalek.workflow import TrenggalekPemanfaatanAplikasiWorkflow, workflow_id_for
 
 TITLE = "Kabupaten Trenggalek SOP 07-6: a proposal up the four-level chain into provision"
@@ -157,7 +158,7 @@ class DirectFlow:
         waits = 0
         for step, who, body in STEPS:
             waits += await self._wait_step(handle, number, step, role_of(who))
-            action = ACTIONS[step].model_validate(
+            action = LANGKAH.step(step).action.model_validate(
                 {**body, "action_id": uuid.uuid4().hex, "actor": self.actors[who]}
             )
             await handle.signal(step, action)

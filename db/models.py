@@ -102,6 +102,12 @@ class Task(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(String(64))
+    acting_action_id: Mapped[str | None] = mapped_column(String(100))
+    """The action the API is sending for this task: claimed atomically before the signal, so the
+    second of two simultaneous actions is refused; released when the workflow refuses it."""
+    acting_by: Mapped[str | None] = mapped_column(String(64))
+    acting_until: Mapped[datetime | None]
+    """A claim the workflow never takes up (the signal was lost with the process) expires."""
 
     __table_args__ = (Index("ix_tasks_inbox", "agency", "role", "status"),)
 
@@ -185,6 +191,7 @@ class PopulationRecord(Base):
 
 # Each SOP's own tables live in their own module; importing them here puts them on Base.metadata
 # wherever the shared tables are (Alembic, tests, the app).
+import db.idempotency  # noqa: E402,F401
 import db.magelang.models  # noqa: E402,F401
 import db.probolinggo.models  # noqa: E402,F401
 import db.trenggalek.models  # noqa: E402,F401

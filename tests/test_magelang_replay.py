@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
@@ -33,7 +32,7 @@ from db.session import make_engine, make_session_factory, transaction
 from tests import magelang_helpers as mg
 from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
 from tests.malang_helpers import poll
-from tests.probolinggo_helpers import payloads
+from tests.probolinggo_helpers import by_encryption
 from worker import build_workers
 from workflows.magelang.akun import MagestyAkunWorkflow
 from workflows.magelang.layanan import MagestyLayananWorkflow
@@ -92,7 +91,7 @@ async def drive_layanan(
         "breach",
     )
     assert late is not None and late.sla_breached
-    await handle.signal(MagestyLayananWorkflow.pelayanan_opd, mg.layani())
+    await handle.signal("pelayanan_opd", mg.layani())
     await mg.wait_step(handle, "survei_kepuasan")
     answer = await handle.execute_update(
         MagestyLayananWorkflow.survei, JawabanSurvei(permintaan_id=mg.aid(), nilai=NILAI)
@@ -101,26 +100,6 @@ async def drive_layanan(
     result = await handle.result()
     assert (result.keputusan, result.survei, result.sla_breached) == ("selesai", "terjawab", True)
     return (await handle.fetch_history()).to_json()
-
-
-def _by_encryption(history: WorkflowHistory) -> tuple[list[Payload], list[Payload]]:
-    """The history's payloads that carry workflow data (inputs, results, updates, signals,
-    activities), split into encrypted and clear. Left out, as they must be readable by the server
-    or the SDK: the search attributes (case number, step, status) and the local-activity markers'
-    bookkeeping (``data``: sequence, attempt, activity type, times)."""
-    sealed: list[Payload] = []
-    clear: list[Payload] = []
-    for e in history.events:
-        if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-            continue
-        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
-            details = e.marker_recorded_event_attributes.details
-            found = [x for k, v in details.items() if k != "data" for x in v.payloads]
-        else:
-            found = list(payloads(e))
-        for x in found:
-            (sealed if x.metadata["encoding"] == b"binary/encrypted" else clear).append(x)
-    return sealed, clear
 
 
 async def _replay(history: WorkflowHistory) -> None:
@@ -162,7 +141,7 @@ def _check_common(history: WorkflowHistory, workflow_type: str) -> None:
     assert first.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
     assert first.workflow_execution_started_event_attributes.workflow_type.name == workflow_type
     assert last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
-    sealed, clear = _by_encryption(history)
+    sealed, clear = by_encryption(history)
     assert sealed and not clear, clear
 
 

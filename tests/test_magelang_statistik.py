@@ -5,7 +5,7 @@ server, and by the same function on SQLite and PostgreSQL), and the Schedule tha
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +21,6 @@ from alur.schedules import STATISTIK_SCHEDULE_ID, ensure_schedules, statistik_sc
 from alur.seed import seed_officers
 from alur.seed_magelang import seed_magelang
 from alur.settings_magelang import MagelangSettings
-from alur.temporal import SEARCH_ATTRIBUTES, data_converter, dev_server_path
 from db.magelang.models import (
     MagestyAkun,
     MagestyLaporanStatistik,
@@ -32,7 +31,7 @@ from db.magelang.models import (
 from db.migrate import upgrade
 from db.models import Task
 from db.session import make_engine, make_session_factory, transaction
-from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
+from tests.conftest import RunningWorkers
 from tests.db_backends import database
 from workflows.magelang.models import LaporanStatistikInput
 from workflows.magelang.statistik import MagestyLaporanStatistikWorkflow
@@ -234,18 +233,6 @@ def test_statistics_and_report_replacement_on_each_backend(
         _check(row.isi)
         live = hitung_statistik(s, sampai=NOON_WIB + timedelta(days=2))
     assert live["pengguna"]["total"] == 5
-
-
-@pytest.fixture
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=dev_server_path(),
-        search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=data_converter(TEST_PAYLOAD_KEY),
-        dev_server_log_level="error",
-    )
-    yield env
-    await env.shutdown()
 
 
 async def test_ensure_schedules_creates_the_daily_report_schedule_once(

@@ -15,10 +15,10 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import NotificationActivities, NotifyCitizenInput
 from activities.twilio_sender import TwilioSender
+from alur.case_ref import CaseRef
 from db.models import Case, CaseContact, Notification
 from db.session import transaction
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, LocalForwardingHttpClient
-from workflows.case.models import CaseRef
 
 CALLBACK = "https://alur.example.go.id/webhooks/twilio/status"
 CASE = CaseRef(

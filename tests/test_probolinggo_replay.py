@@ -15,7 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
@@ -57,26 +56,6 @@ async def drive(env: WorkflowEnvironment, queue: str, sessions: sessionmaker[Ses
     return (await handle.fetch_history()).to_json()
 
 
-def _by_encryption(history: WorkflowHistory) -> tuple[list[Payload], list[Payload]]:
-    """The history's payloads that carry workflow data (inputs, results, updates, signals,
-    activities), split into encrypted and clear. Left out, as they must be readable by the server
-    or the SDK: the search attributes (case number, step, status) and the local-activity markers'
-    bookkeeping (``data``: sequence, attempt, activity type, times)."""
-    sealed: list[Payload] = []
-    clear: list[Payload] = []
-    for e in history.events:
-        if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-            continue
-        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
-            details = e.marker_recorded_event_attributes.details
-            found = [x for k, v in details.items() if k != "data" for x in v.payloads]
-        else:
-            found = list(p.payloads(e))
-        for x in found:
-            (sealed if x.metadata["encoding"] == b"binary/encrypted" else clear).append(x)
-    return sealed, clear
-
-
 async def _replay(history: WorkflowHistory) -> None:
     replayer = Replayer(workflows=[W], data_converter=data_converter(TEST_PAYLOAD_KEY))
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
@@ -109,7 +88,7 @@ def check(history: WorkflowHistory) -> None:
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED
     ]
     assert len(completed) == len(names)
-    sealed, clear = _by_encryption(history)
+    sealed, clear = p.by_encryption(history)
     assert sealed and not clear, clear
 
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowExecution
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -21,27 +19,11 @@ from alur.temporal import (
     SA_SOP,
     SA_STATUS,
     SA_STEP,
-    SEARCH_ATTRIBUTES,
-    data_converter,
-    dev_server_path,
 )
-from tests.conftest import TEST_PAYLOAD_KEY
 from tests.probolinggo_helpers import NON_RESIDENT, W, enter_otp, new_id, open_draft
 from worker import build_workers
 from workflows.probolinggo.models import Isian, RegistrasiMasuk, StatusWarga
 from workflows.probolinggo.workflow import workflow_id_for
-
-
-@pytest.fixture
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=dev_server_path(),
-        search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=data_converter(TEST_PAYLOAD_KEY),
-        dev_server_log_level="error",
-    )
-    yield env
-    await env.shutdown()
 
 
 async def _listed(env: WorkflowEnvironment, query: str) -> list[WorkflowExecution]:

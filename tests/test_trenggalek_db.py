@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.trenggalek.activities import SimpanVersiInput, TerbitkanInput, TrenggalekActivities
+from alur.case_ref import CaseRef
 from api.trenggalek.trail import read_versions, wib
 from db.migrate import downgrade, upgrade
 from db.session import make_engine, make_session_factory
 from db.trenggalek.models import TrenggalekAplikasiPublik, TrenggalekVersiNaskah
 from tests.db_backends import database
-from workflows.case.models import CaseRef
 
 TABLES = {"trenggalek_usulan", "trenggalek_versi_naskah", "trenggalek_aplikasi_publik"}
 T0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)

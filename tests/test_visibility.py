@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
@@ -20,9 +18,6 @@ from alur.temporal import (
     SA_SOP,
     SA_STATUS,
     SA_STEP,
-    SEARCH_ATTRIBUTES,
-    data_converter,
-    dev_server_path,
 )
 from db.models import Case, CaseContact
 from db.session import transaction
@@ -32,18 +27,6 @@ from worker import build_workers
 
 SECRET_TEXT = "Rumah Bu Sulastri di Jl. Kawi 17 kebanjiran"
 PHONE = "+6281398765432"
-
-
-@pytest.fixture
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=dev_server_path(),
-        search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=data_converter(TEST_PAYLOAD_KEY),
-        dev_server_log_level="error",
-    )
-    yield env
-    await env.shutdown()
 
 
 async def _visible(env: WorkflowEnvironment, query: str, expected: int = 1) -> list[object]:

@@ -15,7 +15,7 @@ from temporalio.service import RPCError
 
 from db.models import AuditEvent, Case, Task
 from db.trenggalek.models import TrenggalekAplikasiPublik, TrenggalekVersiNaskah
-from tests.malang_helpers import poll
+from tests.malang_helpers import poll, result_of
 from workflows.case.models import Actor, CaseStatus
 from workflows.trenggalek.models import (
     LANGKAH_NASKAH,
@@ -137,7 +137,7 @@ async def review(
 ) -> None:
     """Step 4 at one level."""
     await handle.signal(
-        W.telaah_pimpinan,
+        "telaah_pimpinan",
         TelaahPimpinan(
             action_id=aid(),
             actor=actor or LEVEL[role],
@@ -177,7 +177,7 @@ async def provide(handle: Handle, cara: str = "swakelola") -> None:
         else {"referensi_pengadaan": "PBJ-2026/117"}
     )
     await handle.signal(
-        W.tindak_lanjut,
+        "tindak_lanjut",
         TindakLanjut(
             action_id=aid(),
             actor=KABID,
@@ -192,7 +192,7 @@ async def provide(handle: Handle, cara: str = "swakelola") -> None:
 async def prepare(handle: Handle) -> None:
     await wait_step(handle, "penyiapan_layanan")
     await handle.signal(
-        W.penyiapan_layanan,
+        "penyiapan_layanan",
         PenyiapanLayanan(
             action_id=aid(),
             actor=FUNGSIONAL,
@@ -209,7 +209,7 @@ async def straight(handle: Handle, cara: str = "swakelola") -> HasilUsulan:
     await approve(handle)
     await provide(handle, cara)
     await prepare(handle)
-    return await handle.result()
+    return await result_of(handle)
 
 
 # --- the read model ------------------------------------------------------------------------------

@@ -22,12 +22,12 @@ from activities.magelang.statistik import simpan_laporan
 from activities.notifications import NotificationActivities
 from activities.senders import Sender
 from activities.wiring import ActivityDeps, ActivitySet
+from alur.case_ref import CaseRef
 from db.base import utcnow
 from db.magelang.models import MagestyAkun, MagestyPermohonan, MagestySurvei
 from db.models import Notification
 from db.session import transaction
 from sop.magelang import MAGELANG
-from workflows.case.models import CaseRef
 from workflows.magelang.models import (
     AkunRef,
     CatatSurveiInput,

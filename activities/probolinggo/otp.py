@@ -28,6 +28,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.probolinggo.refs import otp_hash, otp_proof
 from activities.senders import PermanentSendError, Sender, TemporarySendError
+from alur.case_ref import CaseRef
 from alur.masking import mask_phone
 from alur.settings_probolinggo import ProbolinggoSettings
 from db.base import utcnow
@@ -39,7 +40,6 @@ from db.probolinggo.models import (
     ProbolinggoRegistration,
 )
 from db.session import transaction
-from workflows.case.models import CaseRef
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities.wiring import ActivityDeps, ActivitySet
+from alur.case_ref import CaseRef
 from db.session import transaction
 from db.trenggalek.models import TrenggalekAplikasiPublik, TrenggalekVersiNaskah
-from workflows.case.models import CaseRef
 
 
 class SimpanVersiInput(BaseModel):

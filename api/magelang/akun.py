@@ -10,25 +10,24 @@ so neither the code nor the password enters Temporal.
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import datetime
 from typing import Annotated, NoReturn
 
-import jwt
 from fastapi import APIRouter, Depends, Response, status
-from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from alur.masking import mask_phone
 from alur.phones import normalize_mobile
-from alur.security import hash_password, issue_token, read_token, verify_password
+from alur.security import hash_password, issue_token, verify_password
 from alur.settings import Settings
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP
 from api.deps import SessionsDep, SettingsDep, TemporalClientDep, run_db
@@ -38,12 +37,16 @@ from api.errors import (
     Forbidden,
     NotAuthenticated,
     NotFound,
+    TooManyRequests,
     Unavailable,
     Unprocessable,
     responses,
 )
+from api.principals import pendaftaran_magesty_subject, warga_magesty_subject
+from db.base import utcnow
 from db.magelang.models import MagestyAkun
 from sop.magelang import MAGELANG
+from workflows.case.text import Teks
 from workflows.magelang.akun import MagestyAkunWorkflow, workflow_id_for
 from workflows.magelang.models import (
     AktivasiInput,
@@ -74,19 +77,10 @@ def aturan_dari(settings: Settings) -> AturanAktivasi:
     )
 
 
-_bearer = OAuth2PasswordBearer(tokenUrl="/magelang/login", auto_error=False)
-
-
-class TooManyRequests(AlurError):
-    """A limit the citizen must wait out (resend cooldown or cap)."""
-
-    status, code = 429, "too_many_requests"
-
-
 class AkunCreate(BaseModel):
     """A new MAGESTY account."""
 
-    nama: str = Field(min_length=2, max_length=200)
+    nama: Teks = Field(min_length=2, max_length=200)
     whatsapp: str = Field(description="Nomor HP dengan WhatsApp, mis. 0812-3456-7890")
     email: str = Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     password: str = Field(min_length=8, max_length=128)
@@ -160,26 +154,11 @@ class AkunRead(BaseModel):
     status: str
 
 
-# --- tokens ----------------------------------------------------------------------------------
-def _claims(token: str | None, settings: Settings, typ: str) -> int:
-    if not token:
-        raise NotAuthenticated("Silakan masuk (login) terlebih dahulu")
-    try:
-        claims = read_token(token, settings.jwt_secret.get_secret_value())
-    except jwt.ExpiredSignatureError as err:
-        raise NotAuthenticated("Sesi telah berakhir, silakan masuk kembali") from err
-    except jwt.InvalidTokenError as err:
-        raise NotAuthenticated("Token tidak valid") from err
-    if claims.get("typ") != typ:
-        raise NotAuthenticated("Token ini bukan untuk layanan ini", code="wrong_token_type")
-    return int(claims["sub"])
-
-
+# --- tokens (decoded by api.principals) ------------------------------------------------------
 def get_current_warga(
-    sessions: SessionsDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+    sessions: SessionsDep, akun_id: Annotated[int, Depends(warga_magesty_subject)]
 ) -> MagestyAkun:
     """The active MAGESTY account whose token came with the request; 401 otherwise."""
-    akun_id = _claims(token, settings, "magesty")
     with sessions() as session:
         akun = session.get(MagestyAkun, akun_id)
     if akun is None or akun.status != "aktif":
@@ -187,13 +166,9 @@ def get_current_warga(
     return akun
 
 
-def get_pendaftar(settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]) -> int:
-    """The account id of a registration token."""
-    return _claims(token, settings, "magesty_daftar")
-
-
-CurrentWarga = Annotated[MagestyAkun, Depends(get_current_warga)]
-Pendaftar = Annotated[int, Depends(get_pendaftar)]
+CurrentWargaMagesty = Annotated[MagestyAkun, Depends(get_current_warga)]
+Pendaftar = Annotated[int, Depends(pendaftaran_magesty_subject)]
+"""The account id of a registration token (``typ: magesty_daftar``)."""
 
 
 # --- registration ----------------------------------------------------------------------------
@@ -321,9 +296,10 @@ _REFUSALS: dict[str, tuple[type[AlurError], str]] = {
     "PendaftaranDitutup": (Conflict, "pendaftaran_ditutup"),
     "KodeBelumTerkirim": (Conflict, "kode_belum_terkirim"),
     "SedangMengirim": (Conflict, "sedang_mengirim"),
-    "TungguKirimUlang": (TooManyRequests, "tunggu_kirim_ulang"),
-    "BatasKirimUlang": (TooManyRequests, "batas_kirim_ulang"),
 }
+
+_TOO_MANY = {"TungguKirimUlang": "tunggu_kirim_ulang", "BatasKirimUlang": "batas_kirim_ulang"}
+"""Refusals the citizen waits out: 429 with ``Retry-After`` (``TooManyRequests``)."""
 
 
 def _refused(err: WorkflowUpdateFailedError) -> NoReturn:
@@ -333,6 +309,40 @@ def _refused(err: WorkflowUpdateFailedError) -> NoReturn:
         cls, code = _REFUSALS[cause.type]
         raise cls(cause.message, code=code) from err
     raise Unavailable("Permintaan belum dapat diproses, coba lagi", code="temporal_error") from err
+
+
+async def _wait_out(
+    err: WorkflowUpdateFailedError, client: Client, akun: MagestyAkun, settings: Settings
+) -> NoReturn:
+    """A refused resend: 429 for a cooldown or the cap, else as ``_refused``."""
+    cause = err.cause
+    if not (isinstance(cause, ApplicationError) and cause.type in _TOO_MANY):
+        _refused(err)
+    seconds = await _seconds_to_wait(cause, client, akun, settings)
+    raise TooManyRequests(cause.message, code=_TOO_MANY[cause.type], retry_after=seconds) from err
+
+
+async def _seconds_to_wait(
+    cause: ApplicationError, client: Client, akun: MagestyAkun, settings: Settings
+) -> int:
+    """How long until a resend can succeed: the workflow's own figure when it gives one; for the
+    cooldown, until the status' ``kirim_ulang_setelah``; for the cap, until the registration
+    closes (then the citizen registers again)."""
+    if cause.details and isinstance(cause.details[0], int | float):
+        return math.ceil(cause.details[0])
+    if cause.type == "BatasKirimUlang":
+        until = akun.created_at + settings.magelang.akun_kedaluwarsa
+    else:
+        try:
+            found = await client.get_workflow_handle(akun.workflow_id).query(
+                MagestyAkunWorkflow.status
+            )
+        except RPCError:
+            found = None
+        if found is None or found.kirim_ulang_setelah is None:
+            return math.ceil(settings.magelang.jeda_kirim_ulang.total_seconds())
+        until = found.kirim_ulang_setelah
+    return math.ceil((until - utcnow()).total_seconds())
 
 
 def _closed(err: RPCError) -> NoReturn:
@@ -390,16 +400,17 @@ async def aktivasi(
     responses=responses(401, 404, 409, 429, 503),
 )
 async def kirim_ulang(
-    akun_id: Pendaftar, sessions: SessionsDep, client: TemporalClientDep
+    akun_id: Pendaftar, sessions: SessionsDep, client: TemporalClientDep, settings: SettingsDep
 ) -> KirimUlangRead:
-    """Send a new activation code (after a cooldown, a limited number of times)."""
+    """Send a new activation code (after a cooldown, a limited number of times); 429 with
+    ``Retry-After`` and ``detail.tunggu_detik`` when it must wait."""
     akun = await run_db(sessions, _exists, akun_id)
     try:
         hasil = await client.get_workflow_handle(akun.workflow_id).execute_update(
             MagestyAkunWorkflow.kirim_ulang, KirimUlangInput(permintaan_id=uuid.uuid4().hex)
         )
     except WorkflowUpdateFailedError as err:
-        _refused(err)
+        await _wait_out(err, client, akun, settings)
     except RPCError as err:
         _closed(err)
     return KirimUlangRead(
@@ -457,7 +468,7 @@ def login(body: LoginBody, sessions: SessionsDep, settings: SettingsDep) -> Warg
 
 
 @router.get("/akun/saya", response_model=AkunRead, responses=responses(401))
-def saya(akun: CurrentWarga) -> AkunRead:
+def saya(akun: CurrentWargaMagesty) -> AkunRead:
     """My account (number masked)."""
     return AkunRead(
         akun_id=akun.id,

@@ -13,9 +13,9 @@ import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, NoReturn
+from typing import Any, NoReturn
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -26,17 +26,23 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from alur.masking import mask_name, mask_phone
 from api.case_access import (
-    action_id_for,
-    already_accepted,
-    live_status,
     load_case,
     require_agency,
-    require_step,
     start_case,
 )
-from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, actor_of, run_db
-from api.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable, responses
-from api.magelang.akun import CurrentWarga
+from api.cases.routes import AuditRead, OfficerCases, tasks_of, trail_of
+from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, run_db
+from api.errors import (
+    AlurError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unavailable,
+    Unprocessable,
+    responses,
+)
+from api.idempotency import IdempotencyKey, idempotency_responses, idempotent
+from api.magelang.akun import CurrentWargaMagesty
 from api.routers.tasks import TaskRead, to_read
 from db.base import utcnow
 from db.magelang.models import (
@@ -47,24 +53,19 @@ from db.magelang.models import (
     MagestyPetugasOpd,
     MagestySurvei,
 )
-from db.models import AuditEvent, Case, Officer, Task
+from db.models import Case, Officer, Task
 from sop.magelang import MAGELANG
+from workflows.case.models import CaseStatus
 from workflows.magelang.layanan import MagestyLayananWorkflow, workflow_id_for
 from workflows.magelang.models import (
     HasilSurvei,
     JawabanSurvei,
     JawabanSurveiData,
-    PelayananOpd,
-    PelayananOpdData,
     PermohonanMasuk,
 )
+from workflows.magelang.steps import LANGKAH
 
 router = APIRouter(tags=["magelang"])
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=100, description="Send again to retry safely."),
-]
 
 
 class IsianRead(BaseModel):
@@ -133,25 +134,6 @@ class PermohonanRead(BaseModel):
     alasan_penolakan: str | None
     survei: SurveiRead
     dibuat: datetime
-
-
-class AksiDiterima(BaseModel):
-    """The action reached the request."""
-
-    nomor_kasus: str
-    langkah: str
-    action_id: str
-    pesan: str
-
-
-class AuditRead(BaseModel):
-    """One audit line."""
-
-    at: datetime
-    event: str
-    step: str | None
-    actor: str | None
-    detail: dict[str, Any]
 
 
 class KasusOpdRead(BaseModel):
@@ -235,18 +217,13 @@ def _case_number(akun_id: int, idempotency_key: str | None) -> str:
 def _record(
     session: Session, akun: MagestyAkun, body: PermohonanCreate, number: str
 ) -> tuple[PermohonanMasuk, bool]:
-    """Write the case and the request; False when this number was filed before (a retry), whose
-    answer is then the stored request's, never the new body's."""
+    """Write the case and the request; False when this number was filed before (a retry whose
+    key's answer was never stored, see api/idempotency.py), whose answer is then the stored
+    request's, never the new body's."""
     existing = session.scalar(
         select(MagestyPermohonan).where(MagestyPermohonan.case_number == number)
     )
     if existing is not None:
-        if existing.layanan_kode != body.layanan_kode:
-            raise Unprocessable(
-                "Idempotency-Key ini sudah dipakai untuk permohonan lain; buat kunci baru",
-                code="idempotency_key_dipakai",
-                detail={"nomor_kasus": number},
-            )
         stored = session.scalar(
             select(MagestyLayanan).where(MagestyLayanan.kode == existing.layanan_kode)
         )
@@ -323,42 +300,61 @@ def _forget(session: Session, number: str) -> None:
     "/permohonan",
     response_model=PermohonanCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 422, 503),
+    responses={
+        **responses(401, 422, 503),
+        **idempotency_responses(PermohonanCreated, replay_status=status.HTTP_200_OK),
+    },
 )
 async def ajukan(
     body: PermohonanCreate,
-    akun: CurrentWarga,
+    akun: CurrentWargaMagesty,
     sessions: SessionsDep,
     client: TemporalClientDep,
     settings: SettingsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> PermohonanCreated:
-    """Step 4: request an OPD service; the owning OPD serves it next."""
-    number = _case_number(akun.id, idempotency_key)
-    inp, created = await run_db(sessions, _record, akun, body, number)
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    try:
-        await start_case(
-            client,
-            MagestyLayananWorkflow.run,
-            inp,
-            sop=MAGELANG,
-            number=number,
-            workflow_id=workflow_id_for(number),
-            status="diajukan",
-            task_queue=settings.task_queue,
-            summary=f"{inp.layanan_kode} ({inp.opd_kode}): {number}",
+    """Step 4: request an OPD service; the owning OPD serves it next. A retry with the same
+    Idempotency-Key and body answers 200 with the same request."""
+
+    async def run() -> PermohonanCreated:
+        number = _case_number(akun.id, idempotency_key)
+        inp, created = await run_db(sessions, _record, akun, body, number)
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        try:
+            await start_case(
+                client,
+                MagestyLayananWorkflow.run,
+                inp,
+                sop=MAGELANG,
+                number=number,
+                workflow_id=workflow_id_for(number),
+                status="diajukan",
+                task_queue=settings.task_queue,
+                summary=f"{inp.layanan_kode} ({inp.opd_kode}): {number}",
+            )
+        except RPCError as err:
+            if created:
+                await run_db(sessions, _forget, number)
+            raise Unavailable(
+                "Permohonan belum dapat diterima, coba lagi", code="temporal_error"
+            ) from err
+        return PermohonanCreated(
+            nomor_kasus=number, status="diajukan", layanan=inp.layanan_kode, opd=inp.opd_kode
         )
-    except RPCError as err:
-        if created:
-            await run_db(sessions, _forget, number)
-        raise Unavailable(
-            "Permohonan belum dapat diterima, coba lagi", code="temporal_error"
-        ) from err
-    return PermohonanCreated(
-        nomor_kasus=number, status="diajukan", layanan=inp.layanan_kode, opd=inp.opd_kode
+
+    return await idempotent(
+        sessions,
+        principal=f"magesty-akun:{akun.id}",
+        key=idempotency_key,
+        route="POST /magelang/permohonan",
+        body=body,
+        model=PermohonanCreated,
+        first_status=status.HTTP_201_CREATED,
+        replay_status=status.HTTP_200_OK,
+        response=response,
+        run=run,
     )
 
 
@@ -412,7 +408,7 @@ def _mine(session: Session, akun: MagestyAkun) -> list[PermohonanRead]:
 
 
 @router.get("/permohonan", response_model=list[PermohonanRead], responses=responses(401))
-async def permohonan_saya(akun: CurrentWarga, sessions: SessionsDep) -> list[PermohonanRead]:
+async def permohonan_saya(akun: CurrentWargaMagesty, sessions: SessionsDep) -> list[PermohonanRead]:
     """My requests, newest first."""
     return await run_db(sessions, _mine, akun)
 
@@ -420,7 +416,9 @@ async def permohonan_saya(akun: CurrentWarga, sessions: SessionsDep) -> list[Per
 @router.get(
     "/permohonan/{nomor_kasus}", response_model=PermohonanRead, responses=responses(401, 404)
 )
-async def permohonan(nomor_kasus: str, akun: CurrentWarga, sessions: SessionsDep) -> PermohonanRead:
+async def permohonan(
+    nomor_kasus: str, akun: CurrentWargaMagesty, sessions: SessionsDep
+) -> PermohonanRead:
     """One of my requests: status, the OPD's output or refusal, the survey."""
     return _read(*await run_db(sessions, _own, nomor_kasus, akun))
 
@@ -440,7 +438,7 @@ _SURVEI_REFUSALS = {
 async def survei(
     nomor_kasus: str,
     body: JawabanSurveiData,
-    akun: CurrentWarga,
+    akun: CurrentWargaMagesty,
     sessions: SessionsDep,
     client: TemporalClientDep,
 ) -> HasilSurvei:
@@ -489,49 +487,22 @@ def _opd_of(session: Session, officer: Officer, number: str) -> tuple[Case, str]
     return case, mine
 
 
-@router.post(
-    "/kasus/{nomor_kasus}/pelayanan_opd",
-    response_model=AksiDiterima,
-    status_code=status.HTTP_202_ACCEPTED,
-    responses=responses(401, 403, 404, 409, 422, 503),
-)
-async def pelayanan_opd(
-    nomor_kasus: str,
-    body: PelayananOpdData,
-    officer: CurrentOfficer,
-    sessions: SessionsDep,
-    client: TemporalClientDep,
-    idempotency_key: IdempotencyKey = None,
-) -> AksiDiterima:
-    """Step 5: the owning OPD's output (``hasil``, ``dokumen_ref``) or refusal (``alasan``)."""
-    case, opd = await run_db(sessions, _opd_of, officer, nomor_kasus)
-    accepted = AksiDiterima(
-        nomor_kasus=nomor_kasus,
-        langkah="pelayanan_opd",
-        action_id=action_id_for(officer, idempotency_key),
-        pesan="Hasil layanan diterima; warga akan diberi tahu lewat WhatsApp",
-    )
-    if idempotency_key is not None:
-        seen: bool = await run_db(sessions, already_accepted, nomor_kasus, accepted.action_id)
-        if seen:  # a retry of an action the request already took: the same answer
-            return accepted
-    now = await live_status(client, case)
-    if now.task is None and now.status in ("menunggu_survei", "selesai", "ditolak"):
-        raise Conflict("Permohonan ini sudah dilayani", code="sudah_dilayani")
-    require_step(now, "pelayanan_opd", officer)
-    action = PelayananOpd(
-        action_id=accepted.action_id,
-        actor=actor_of(officer),
-        opd_kode=opd,
-        **body.model_dump(),
-    )
-    try:
-        await client.get_workflow_handle(case.workflow_id).signal(
-            MagestyLayananWorkflow.pelayanan_opd, action
-        )
-    except RPCError as err:
-        _ended(err)
-    return accepted
+def _opd_unit(session: Session, case: Case, officer: Officer) -> dict[str, Any]:
+    """pelayanan_opd is the owning OPD's: an officer of another OPD is refused (403, in the
+    trail); the action carries the OPD the officer serves."""
+    _, opd = _opd_of(session, officer, case.case_number)
+    return {"opd_kode": opd}
+
+
+def _served(live: CaseStatus) -> AlurError | None:
+    """Once served, a request waits for the citizen's survey: no OPD action is taken any more."""
+    if live.status in ("menunggu_survei", "selesai", "ditolak"):
+        return Conflict("Permohonan ini sudah dilayani", code="sudah_dilayani")
+    return None
+
+
+CASES = OfficerCases(LANGKAH, unit=_opd_unit, done=_served)
+router.include_router(CASES.router)
 
 
 OPD_ROLES = frozenset({"opd", "kepala_opd"})
@@ -552,13 +523,6 @@ def _kasus(session: Session, number: str, officer: Officer) -> KasusOpdRead:
         if mine != req.opd_kode:
             raise Forbidden(f"Permohonan ini milik OPD {req.opd_kode}", code="opd_lain")
     akun = session.get(MagestyAkun, req.akun_id)
-    tasks = session.scalars(
-        select(Task).where(Task.workflow_id == case.workflow_id).order_by(Task.id)
-    ).all()
-    audit = session.scalars(
-        select(AuditEvent).where(AuditEvent.case_number == number).order_by(AuditEvent.id)
-    ).all()
-    now = utcnow()
     return KasusOpdRead(
         nomor_kasus=number,
         layanan=req.layanan_kode,
@@ -572,8 +536,8 @@ def _kasus(session: Session, number: str, officer: Officer) -> KasusOpdRead:
         },
         isian=req.isian,
         keputusan=req.keputusan,
-        tugas=[to_read(t, now) for t in tasks],
-        jejak_audit=[AuditRead.model_validate(a, from_attributes=True) for a in audit],
+        tugas=tasks_of(session, case),
+        jejak_audit=trail_of(session, case),
     )
 
 

@@ -5,9 +5,9 @@
 import hashlib
 import secrets
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +26,11 @@ from api.deps import (
     run_db,
 )
 from api.errors import Unavailable, responses
+from api.idempotency import PUBLIK, idempotency_responses, idempotent
+from api.idempotency import IdempotencyKey as IdempotencyKey  # for its action routes
 from db.models import Case, CaseContact
 from sop.malang import MALANG
+from workflows.case.text import Teks, TeksOpsional
 from workflows.malang.models import (
     JenisLaporan,
     Kanal,
@@ -37,20 +40,11 @@ from workflows.malang.workflow import MalangPengelolaanTIKWorkflow, workflow_id_
 
 router = APIRouter()
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=100,
-        description="Send the same key again to retry safely: nothing new is created or done.",
-    ),
-]
-
 
 class KontakWarga(BaseModel):
     """How the citizen wants the answer; leave it out to report anonymously."""
 
-    nama: str | None = Field(default=None, max_length=200)
+    nama: TeksOpsional = Field(default=None, max_length=200)
     telepon: str | None = Field(default=None, description="Indonesian mobile number")
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     kanal_balasan: Literal["sms", "whatsapp"] = "sms"
@@ -66,8 +60,8 @@ class LaporanCreate(BaseModel):
 
     jenis: JenisLaporan
     kanal: Kanal
-    judul: str = Field(min_length=3, max_length=200)
-    isi: str = Field(min_length=3, max_length=10000)
+    judul: Teks = Field(min_length=3, max_length=200)
+    isi: Teks = Field(min_length=3, max_length=10000)
     kontak: KontakWarga | None = None
 
 
@@ -94,7 +88,10 @@ def _case_number(idempotency_key: str | None) -> str:
     "/laporan",
     response_model=LaporanCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(422, 503),
+    responses={
+        **responses(422, 503),
+        **idempotency_responses(LaporanCreated, replay_status=status.HTTP_200_OK),
+    },
 )
 async def file_report(
     body: LaporanCreate,
@@ -104,22 +101,40 @@ async def file_report(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> LaporanCreated:
-    """Step 1's intake: file a pengaduan, saran or permintaan informasi and get its case number."""
-    number = _case_number(idempotency_key)
-    created_here = await run_db(sessions, _record_intake, body, number)
-    if not created_here:
-        response.status_code = status.HTTP_200_OK
-    try:
-        await _start(client, settings.task_queue, body, number)
-    except RPCError as err:
-        if created_here:  # nothing half-written: no case without its workflow
-            await run_db(sessions, _forget_intake, number)
-        raise Unavailable("Laporan belum dapat diterima, coba lagi", code="temporal_error") from err
-    return LaporanCreated(
-        nomor_kasus=number,
-        status="diterima",
-        anonim=body.kontak is None or not body.kontak.telepon,
-        tautan_publik=f"{settings.public_base_url}/publik/kasus/{number}",
+    """Step 1's intake: file a pengaduan, saran or permintaan informasi and get its case number.
+    A retry with the same Idempotency-Key and body answers 200 with the same case."""
+
+    async def run() -> LaporanCreated:
+        number = _case_number(idempotency_key)
+        created_here = await run_db(sessions, _record_intake, body, number)
+        if not created_here:
+            response.status_code = status.HTTP_200_OK
+        try:
+            await _start(client, settings.task_queue, body, number)
+        except RPCError as err:
+            if created_here:  # nothing half-written: no case without its workflow
+                await run_db(sessions, _forget_intake, number)
+            raise Unavailable(
+                "Laporan belum dapat diterima, coba lagi", code="temporal_error"
+            ) from err
+        return LaporanCreated(
+            nomor_kasus=number,
+            status="diterima",
+            anonim=body.kontak is None or not body.kontak.telepon,
+            tautan_publik=f"{settings.public_base_url}/publik/kasus/{number}",
+        )
+
+    return await idempotent(
+        sessions,
+        principal=PUBLIK,
+        key=idempotency_key,
+        route="POST /malang/laporan",
+        body=body,
+        model=LaporanCreated,
+        first_status=status.HTTP_201_CREATED,
+        replay_status=status.HTTP_200_OK,
+        response=response,
+        run=run,
     )
 
 

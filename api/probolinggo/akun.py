@@ -14,31 +14,27 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, NoReturn
 
-import jwt
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
-from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import case, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from alur.masking import mask_nik, mask_phone
 from alur.phones import normalize_mobile
-from alur.security import issue_token, read_token, verify_password
+from alur.security import issue_token, verify_password
 from alur.settings_probolinggo import ProbolinggoSettings
 from api.deps import SessionDep, SettingsDep
-from api.errors import NotAuthenticated, responses
+from api.errors import NotAuthenticated, TooManyRequests, responses
+from api.principals import WARGA_PROBOLINGGO, warga_probolinggo_subject
 from db.base import UTCDateTime, utcnow
 from db.probolinggo.models import ProbolinggoAccount
 
 router = APIRouter()
 
-TOKEN_TYPE = "warga_probolinggo"
+TOKEN_TYPE = WARGA_PROBOLINGGO.typ
 """The ``typ`` claim of a citizen's token: officers' routes refuse it, these refuse officers'."""
-
-_bearer = OAuth2PasswordBearer(tokenUrl="/probolinggo/login", auto_error=False)
 
 
 class LoginBody(BaseModel):
@@ -78,7 +74,7 @@ def lock_for(failures: int, limits: ProbolinggoSettings) -> timedelta | None:
 
 
 @router.post("/login", response_model=WargaToken, responses=responses(401, 422, 429))
-def login(body: LoginBody, session: SessionDep, settings: SettingsDep) -> Any:
+def login(body: LoginBody, session: SessionDep, settings: SettingsDep) -> WargaToken:
     """Step 10: phone number and password → a token of type ``warga_probolinggo``."""
     wrong = NotAuthenticated("Nomor HP atau kata sandi salah", code="login_gagal")
     try:
@@ -92,7 +88,7 @@ def login(body: LoginBody, session: SessionDep, settings: SettingsDep) -> Any:
         verify_password(None, body.kata_sandi)
         raise wrong
     if account.locked_until is not None and account.locked_until > now:
-        return _locked(account.locked_until - now)
+        _locked(account.locked_until - now)
     limits = settings.probolinggo
     counted = ProbolinggoAccount.failed_logins + 1
     # One conditional statement counts the attempt and, from ``slow_after`` on, locks the account
@@ -116,11 +112,11 @@ def login(body: LoginBody, session: SessionDep, settings: SettingsDep) -> Any:
     ).scalar_one_or_none()
     session.commit()
     if failures is None:
-        return _locked(limits.busy_wait)
+        _locked(limits.busy_wait)
     if not verify_password(account.password_hash, body.kata_sandi):
         wait = lock_for(failures, limits)
         if wait is not None:
-            return _lock(session, account.id, utcnow(), wait, failed=True)
+            _lock(session, account.id, utcnow(), wait, failed=True)
         raise wrong
     session.execute(
         update(ProbolinggoAccount)
@@ -139,57 +135,41 @@ def login(body: LoginBody, session: SessionDep, settings: SettingsDep) -> Any:
 
 def _lock(
     session: Session, account_id: int, now: datetime, wait: timedelta, *, failed: bool = False
-) -> JSONResponse:
+) -> NoReturn:
     session.execute(
         update(ProbolinggoAccount)
         .where(ProbolinggoAccount.id == account_id)
         .values(locked_until=now + wait)
     )
     session.commit()
-    return _locked(wait, failed=failed)
+    _locked(wait, failed=failed)
 
 
-def _locked(wait: timedelta, *, failed: bool = False) -> JSONResponse:
+def _locked(wait: timedelta, *, failed: bool = False) -> NoReturn:
     seconds = max(1, math.ceil(wait.total_seconds()))
     prefix = "Nomor HP atau kata sandi salah. " if failed else ""
-    return JSONResponse(
-        {
-            "error": {
-                "code": "akun_terkunci",
-                "message": (
-                    f"{prefix}Terlalu banyak percobaan masuk; coba lagi dalam {seconds} detik"
-                ),
-                "detail": {"tunggu_detik": seconds},
-            }
-        },
-        status_code=429,
-        headers={"Retry-After": str(seconds)},
+    raise TooManyRequests(
+        f"{prefix}Terlalu banyak percobaan masuk; coba lagi dalam {seconds} detik",
+        code="akun_terkunci",
+        retry_after=seconds,
     )
 
 
 def current_citizen(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+    session: SessionDep, account_id: Annotated[int, Depends(warga_probolinggo_subject)]
 ) -> ProbolinggoAccount:
     """The account whose ``warga_probolinggo`` token came with the request; 401 otherwise."""
-    if not token:
-        raise NotAuthenticated("Silakan masuk (login) terlebih dahulu")
-    try:
-        claims = read_token(token, settings.jwt_secret.get_secret_value())
-    except jwt.InvalidTokenError as err:
-        raise NotAuthenticated("Token tidak valid atau kedaluwarsa") from err
-    if claims.get("typ") != TOKEN_TYPE:
-        raise NotAuthenticated("Token ini bukan token warga View Probolinggo")
-    account = session.get(ProbolinggoAccount, int(claims["sub"]))
+    account = session.get(ProbolinggoAccount, account_id)
     if account is None:
         raise NotAuthenticated("Akun tidak ditemukan")
     return account
 
 
-CurrentCitizen = Annotated[ProbolinggoAccount, Depends(current_citizen)]
+CurrentWargaProbolinggo = Annotated[ProbolinggoAccount, Depends(current_citizen)]
 
 
 @router.get("/akun", response_model=AkunRead, responses=responses(401))
-def my_account(account: CurrentCitizen) -> AkunRead:
+def my_account(account: CurrentWargaProbolinggo) -> AkunRead:
     """The logged-in citizen's own account."""
     return AkunRead(
         nama=account.nama,

@@ -3,9 +3,8 @@ where it is, sending the step's update and turning the workflow's answer into an
 
 The workflow answers every update with a ``Jawaban``; this module maps it: done or sent → 200;
 wrong or expired code, refused data → 422 (a NIK with an account → 409); too soon or a limit →
-429 with ``Retry-After``; the registration stopped → 410. The body is the shared error body
-(``api.errors``) with the workflow's answer as ``detail``; it is built here because a 429 needs
-its header.
+429 with ``Retry-After`` (``TooManyRequests``); the registration stopped → 410. Each is raised
+as the shared ``api.errors`` error with the workflow's answer as ``detail``.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -24,7 +22,14 @@ from activities.probolinggo.draft import find_draft, running_draft, store_unlock
 from activities.probolinggo.refs import ref_key
 from alur.settings import Settings
 from api.deps import run_db
-from api.errors import AlurError, Conflict, NotFound, Unavailable
+from api.errors import (
+    AlurError,
+    Conflict,
+    NotFound,
+    TooManyRequests,
+    Unavailable,
+    Unprocessable,
+)
 from db.probolinggo.models import ProbolinggoRegistration
 from workflows.probolinggo.models import Hasil, Jawaban, StatusRegistrasi
 from workflows.probolinggo.policies import ALASAN_AKHIR
@@ -168,34 +173,23 @@ async def update(
     return respond(answer)
 
 
-def respond(answer: Jawaban) -> Any:
-    """The workflow's answer as the HTTP answer (see the module docstring)."""
-    body = answer.model_dump(mode="json")
+def respond(answer: Jawaban) -> Jawaban:
+    """The workflow's answer when the step is done or a code was sent; otherwise the error it
+    calls for, raised (see the module docstring)."""
     if answer.hasil in (Hasil.diterima, Hasil.terkirim):
         return answer
+    body = answer.model_dump(mode="json")
     if answer.hasil in (Hasil.tunggu, Hasil.batas):
         retry = answer.tunggu_detik if answer.hasil == Hasil.tunggu else 3600
-        return too_many(answer.pesan, answer.alasan or answer.hasil.value, retry, body)
+        raise TooManyRequests(
+            answer.pesan,
+            code=answer.alasan or answer.hasil.value,
+            retry_after=retry or 1,
+            detail=body,
+        )
     if answer.hasil == Hasil.gagal:
-        return error(410, "registrasi_berakhir", answer.pesan, body)
+        raise Gone(answer.pesan, detail=body)
     if answer.alasan == "nik_terdaftar":
-        return error(409, "nik_terdaftar", answer.pesan, body)
+        raise Conflict(answer.pesan, code="nik_terdaftar", detail=body)
     code = {Hasil.salah: "otp_salah", Hasil.kedaluwarsa: "otp_kedaluwarsa"}.get(answer.hasil)
-    return error(422, code or answer.alasan or "ditolak", answer.pesan, body)
-
-
-def error(
-    status_code: int, code: str, message: str, detail: Any = None, **headers: str
-) -> JSONResponse:
-    """The shared error body (api.errors), built here when a header must go with it."""
-    return JSONResponse(
-        {"error": {"code": code, "message": message, "detail": detail}},
-        status_code=status_code,
-        headers=headers or None,
-    )
-
-
-def too_many(message: str, code: str, retry_after: int | None, detail: Any = None) -> JSONResponse:
-    """429 with ``Retry-After`` in whole seconds."""
-    seconds = str(max(1, retry_after or 1))
-    return error(429, code, message, detail, **{"Retry-After": seconds})
+    raise Unprocessable(answer.pesan, code=code or answer.alasan or "ditolak", detail=body)

@@ -22,7 +22,6 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -42,13 +41,14 @@ from alur.security import hash_password
 from alur.settings import Settings
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS, SA_STEP
 from api.deps import SessionsDep, SettingsDep, TemporalClientDep, run_db
-from api.errors import Conflict, Unavailable, Unprocessable, responses
+from api.errors import Conflict, TooManyRequests, Unavailable, Unprocessable, responses
 from api.probolinggo import akun as probolinggo_akun
 from api.probolinggo import langkah as steps
 from api.probolinggo.sandi import KEBIJAKAN, KebijakanKataSandi, password_problems
 from db.base import utcnow
 from db.probolinggo.models import ProbolinggoRegistration
 from sop.probolinggo import PROBOLINGGO
+from workflows.case.text import Teks
 from workflows.probolinggo.models import (
     AturanRegistrasi,
     Isian,
@@ -112,11 +112,11 @@ class NikBody(BaseModel):
 class IdentitasBody(BaseModel):
     """Step 8: identity as on the e-KTP."""
 
-    nama: str = Field(min_length=1, max_length=200)
-    tempat_lahir: str = Field(min_length=1, max_length=100)
+    nama: Teks = Field(max_length=200)
+    tempat_lahir: Teks = Field(max_length=100)
     tanggal_lahir: date
     jenis_kelamin: Literal["L", "P"]
-    alamat: str = Field(min_length=1, max_length=300)
+    alamat: Teks = Field(max_length=300)
 
 
 class RegistrasiRead(BaseModel):
@@ -160,9 +160,7 @@ async def start_registration(
     key = steps.key(settings)
     registration_id = f"PRB-{secrets.token_hex(12).upper()}"
     refs = (phone_ref(key, body.telepon), client_ref(key, steps.address(request)))
-    refused = await run_db(sessions, _open, registration_id, body, refs, settings)
-    if refused is not None:
-        return refused
+    await run_db(sessions, _open, registration_id, body, refs, settings)
     try:
         await client.start_workflow(
             W.run,
@@ -204,7 +202,7 @@ def _open(
     body: RegistrasiCreate,
     refs: tuple[str, str],
     settings: Settings,
-) -> JSONResponse | None:
+) -> None:
     """The draft, unless the number has an account or the hourly caps are reached."""
     if phone_has_account(session, body.telepon):
         raise Conflict(
@@ -216,9 +214,9 @@ def _open(
         per_phone >= limits.max_otp_per_phone_per_hour
         or per_client >= limits.max_otp_per_client_per_hour
     ):
-        return steps.too_many(
+        raise TooManyRequests(
             "Terlalu banyak permintaan kode OTP dalam 1 jam, coba lagi nanti",
-            "batas_per_jam",
+            code="batas_per_jam",
             retry_after=3600,
         )
     create_draft(
@@ -231,7 +229,6 @@ def _open(
         expires_at=utcnow() + BATAS_REGISTRASI,
     )
     session.commit()
-    return None
 
 
 def _forget(session: Session, registration_id: str) -> None:

@@ -5,25 +5,28 @@ service application (its case and agenda number); step 1, pengumpulan_data, open
 import hashlib
 import secrets
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from alur.settings import Settings
 from api.case_access import (
     start_case,
 )
 from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, run_db
 from api.errors import Forbidden, Unavailable, responses
+from api.idempotency import IdempotencyKey as IdempotencyKey  # for its action routes
+from api.idempotency import idempotency_responses, idempotent
 from api.trenggalek.trail import WIB
 from db.models import Case, Officer
 from db.trenggalek.models import TrenggalekUsulan
 from sop.trenggalek import TRENGGALEK
+from workflows.case.text import Teks, TeksOpsional
 from workflows.trenggalek.models import (
     UsulanMasuk,
 )
@@ -36,21 +39,12 @@ from workflows.trenggalek.workflow import (
 
 router = APIRouter()
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=100,
-        description="Send the same key again to retry safely: nothing new is created or done.",
-    ),
-]
-
 
 class UsulanCreate(BaseModel):
     """A new proposal to use a service application."""
 
-    judul: str = Field(min_length=3, max_length=200, description="The application proposed")
-    ringkasan: str | None = Field(default=None, max_length=4000)
+    judul: Teks = Field(min_length=3, max_length=200, description="The application proposed")
+    ringkasan: TeksOpsional = Field(default=None, max_length=4000)
 
 
 class UsulanCreated(BaseModel):
@@ -89,7 +83,10 @@ def _require_proposer(officer: Officer) -> None:
     "/usulan",
     response_model=UsulanCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 422, 503),
+    responses={
+        **responses(401, 403, 422, 503),
+        **idempotency_responses(UsulanCreated, replay_status=status.HTTP_200_OK),
+    },
 )
 async def propose(
     body: UsulanCreate,
@@ -100,8 +97,33 @@ async def propose(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> UsulanCreated:
-    """Start a proposal: its case and agenda number; step 1 (pengumpulan_data) opens for you."""
+    """Start a proposal: its case and agenda number; step 1 (pengumpulan_data) opens for you.
+    A retry with the same Idempotency-Key and body answers 200 with the same proposal."""
     _require_proposer(officer)
+    return await idempotent(
+        sessions,
+        principal=officer.username,
+        key=idempotency_key,
+        route="POST /trenggalek/usulan",
+        body=body,
+        model=UsulanCreated,
+        first_status=status.HTTP_201_CREATED,
+        replay_status=status.HTTP_200_OK,
+        response=response,
+        run=lambda: _propose(body, officer, sessions, client, settings, response, idempotency_key),
+    )
+
+
+async def _propose(
+    body: UsulanCreate,
+    officer: Officer,
+    sessions: sessionmaker[Session],
+    client: Client,
+    settings: Settings,
+    response: Response,
+    idempotency_key: str | None,
+) -> UsulanCreated:
+    """The proposal's work, once per Idempotency-Key: its case, agenda line and workflow."""
     number = _case_number(officer.username, idempotency_key)
     created_here, agenda = await run_db(
         sessions, _register, body, number, officer.username, settings.trenggalek.kode_unit_agenda

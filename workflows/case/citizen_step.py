@@ -13,28 +13,24 @@ whole registration's deadline stops the wait.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.case_records import (
-        AuditEntry,
-        BreachInput,
-        CaseRecordActivities,
-        CompleteStepInput,
-        EnterStepInput,
-        RecordAuditInput,
-    )
-    from alur.temporal import SA_SLA_BREACHED, SA_STEP
+    from activities.case_records import AuditEntry
+    from alur.case_ref import CaseRef
+    from alur.temporal import SA_STEP
     from sop.models import Sop
     from workflows.case import policies
-    from workflows.case.models import CaseRef
-    from workflows.case.records import record
+    from workflows.case.trail import CaseTrail, due_at, task_key
 
 Outcome = Literal["selesai", "berhenti", "kedaluwarsa"]
 """How a wait ended: the step was done, the workflow asked to stop, or the deadline passed."""
+
+CITIZEN = "warga"
+"""How the trail names the citizen: a citizen's steps never carry who they are."""
 
 
 class CitizenSteps:
@@ -45,8 +41,8 @@ class CitizenSteps:
         self.case = case
         self.actor_role = actor_role
         self.deadline = deadline
+        self.trail = CaseTrail(case)
         self.breached: list[str] = []
-        self._seq = 0
 
     async def wait(
         self, code: str, *, done: Callable[[], bool], stop: Callable[[], bool]
@@ -55,32 +51,28 @@ class CitizenSteps:
         way) or ``stop()`` or the deadline; close the step's task when done."""
         step = self.sop.step(code)
         opened = workflow.now()
-        due = opened + (step.waktu or timedelta(0))
-        task_key = f"{self.case.workflow_id}/{code}/1"
+        due = due_at(step, opened)
+        key = task_key(self.case, code, 1)
         workflow.upsert_search_attributes([SA_STEP.value_set(code)])
         workflow.set_current_details(f"Menunggu warga: {code} ({step.kegiatan_en})")
-        await record(
-            CaseRecordActivities.enter_step,
-            EnterStepInput(
-                case=self.case,
-                task_key=task_key,
-                step=code,
-                round=1,
-                role=step.pelaksana,
-                assignee=None,
-                title=step.kegiatan,
-                status="berjalan",
-                opened_at=opened,
-                due_at=due,
-                audit=self.entry(code, "langkah_dimulai"),
-            ),
-            summary=f"langkah {code}",
+        await self.trail.enter(
+            key=key,
+            step=step,
+            round=1,
+            role=step.pelaksana,
+            assignee=None,
+            title=step.kegiatan,
+            status="berjalan",
+            opened=opened,
+            due=due,
+            actor=CITIZEN,
+            actor_role=self.actor_role,
         )
-        late = False
+        late = due is None
         while not done():
             if stop():
                 return "berhenti"
-            limit = self.deadline if late else min(due, self.deadline)
+            limit = self.deadline if late or due is None else min(due, self.deadline)
             timeout = max(limit - workflow.now(), policies.MIN_TIMER)
             try:
                 await workflow.wait_condition(lambda: done() or stop(), timeout=timeout)
@@ -88,75 +80,32 @@ class CitizenSteps:
                 if workflow.now() >= self.deadline:
                     return "kedaluwarsa"
                 late = True
-                await self._breach(code, task_key, due)
-        finished = workflow.now()
-        await record(
-            CaseRecordActivities.complete_step,
-            CompleteStepInput(
-                case=self.case,
-                task_key=task_key,
-                actor="warga",
-                outcome="selesai",
-                completed_at=finished,
-                audit=[
-                    self.entry(
-                        code,
-                        "langkah_selesai",
-                        {
-                            "durasi_detik": (finished - opened).total_seconds(),
-                            "tepat_waktu": finished <= due,
-                        },
-                    )
-                ],
-            ),
-            summary=f"{code} selesai",
+                self.breached.append(code)
+                await self.trail.breach(key=key, step=step, round=1, due=due)
+        await self.trail.complete(
+            key=key,
+            step=step,
+            round=1,
+            opened=opened,
+            due=due,
+            actor=CITIZEN,
+            outcome="selesai",
+            actor_role=self.actor_role,
         )
         return "selesai"
-
-    async def _breach(self, code: str, task_key: str, due: datetime) -> None:
-        """The step passed its time standard: recorded and flagged; the wait goes on."""
-        self.breached.append(code)
-        workflow.upsert_search_attributes([SA_SLA_BREACHED.value_set(True)])
-        step = self.sop.step(code)
-        await record(
-            CaseRecordActivities.record_breach,
-            BreachInput(
-                case=self.case,
-                task_key=task_key,
-                audit=self.entry(
-                    code,
-                    "sla_terlampaui",
-                    {
-                        "batas_waktu": due.isoformat(),
-                        "mutu_baku": step.waktu_teks,
-                        "pelaksana": step.pelaksana,
-                    },
-                ),
-            ),
-            summary=f"SLA {code} terlampaui",
-        )
 
     def entry(
         self, step: str | None, event: str, detail: dict[str, Any] | None = None
     ) -> AuditEntry:
-        """An audit line by the citizen, keyed by run and position so a retry writes it once."""
-        self._seq += 1
-        return AuditEntry(
-            key=f"{self.case.workflow_id}/{workflow.info().run_id}/{self._seq}",
-            step=step,
-            event=event,
-            actor="warga",
-            actor_role=self.actor_role,
-            detail=detail or {},
-            at=workflow.now(),
+        """An audit line by the citizen (see ``CaseTrail.entry``)."""
+        return self.trail.entry(
+            step, None, event, actor=CITIZEN, actor_role=self.actor_role, detail=detail
         )
 
     async def audit(
         self, step: str | None, event: str, detail: dict[str, Any] | None = None
     ) -> None:
         """Write one audit line now."""
-        await record(
-            CaseRecordActivities.record_audit,
-            RecordAuditInput(case=self.case, audit=self.entry(step, event, detail)),
-            summary=event,
+        await self.trail.audit(
+            step, None, event, actor=CITIZEN, actor_role=self.actor_role, detail=detail
         )

@@ -21,20 +21,14 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.case_records import (
-        AuditEntry,
-        BreachInput,
-        CaseRecordActivities,
-        CompleteStepInput,
-        EnterStepInput,
-        RecordAuditInput,
-    )
+    from activities.case_records import AuditEntry
     from activities.notifications import NotificationActivities, NotifyOfficersInput
-    from alur.temporal import SA_SLA_BREACHED, SA_STATUS, SA_STEP
+    from alur.case_ref import CaseRef
+    from alur.temporal import SA_STATUS, SA_STEP
     from sop.models import Sop, SopStep
     from workflows.case import policies
-    from workflows.case.models import CaseRef, OfficerAction, OpenTask
-    from workflows.case.records import record
+    from workflows.case.models import OfficerAction, OpenTask
+    from workflows.case.trail import CaseTrail, due_at, task_key
 
 A = TypeVar("A", bound=OfficerAction)
 
@@ -56,7 +50,7 @@ class InboxItem:
 
 
 class HumanSteps:
-    """A workflow's human steps: its inbox of officer actions, the open task, the audit keys."""
+    """A workflow's human steps: its inbox of officer actions, the open task, and its trail."""
 
     def __init__(self, sop: Sop, case: CaseRef, unit: str | None = None) -> None:
         """``unit``: the unit the case belongs to (a Magelang OPD) when the SOP's roles exist in
@@ -64,12 +58,20 @@ class HumanSteps:
         self.sop = sop
         self.case = case
         self.unit = unit
+        self.trail = CaseTrail(case)
         self.inbox: list[InboxItem] = []
         self.seen: set[str] = set()
         self.task: OpenTask | None = None
-        self.sla_breached = False
         self._escalations: list[asyncio.Task[None]] = []
-        self._seq = 0
+
+    @property
+    def sla_breached(self) -> bool:
+        """Whether any step of this case has passed its time standard."""
+        return self.trail.sla_breached
+
+    @sla_breached.setter
+    def sla_breached(self, value: bool) -> None:
+        self.trail.sla_breached = value
 
     # --- called from signal handlers: no I/O, only queue ------------------------------------
     def offer(self, step: str, action: OfficerAction) -> None:
@@ -102,9 +104,9 @@ class HumanSteps:
         if role is not None:
             step = step.model_copy(update={"pelaksana": role})
         opened = workflow.now()
-        due = opened + step.waktu if step.waktu is not None else None
-        task_key = f"{self.case.workflow_id}/{code}/{round}" + (f"/{role}" if role else "")
-        task = self.task = OpenTask(
+        due = due_at(step, opened)
+        key = task_key(self.case, code, round, role)
+        task = OpenTask(
             step=code,
             round=round,
             role=step.pelaksana,
@@ -112,26 +114,24 @@ class HumanSteps:
             opened_at=opened,
             due_at=due,
             overdue=False,
+            key=key,
         )
         workflow.upsert_search_attributes([SA_STEP.value_set(code), SA_STATUS.value_set(status)])
         workflow.set_current_details(f"Menunggu {code} oleh {step.pelaksana}: {title}")
-        await record(
-            CaseRecordActivities.enter_step,
-            EnterStepInput(
-                case=self.case,
-                task_key=task_key,
-                step=code,
-                round=round,
-                role=step.pelaksana,
-                assignee=assignee,
-                title=title,
-                status=status,
-                opened_at=opened,
-                due_at=due,
-                audit=self.entry(code, round, "langkah_dimulai", detail={"penerima": assignee}),
-            ),
-            summary=f"buka tugas {code}",
+        await self.trail.enter(
+            key=key,
+            step=step,
+            round=round,
+            role=step.pelaksana,
+            assignee=assignee,
+            title=title,
+            status=status,
+            opened=opened,
+            due=due,
+            detail={"penerima": assignee},
         )
+        # Shown only once its task row exists: the API claims that row before it signals.
+        self.task = task
         while True:
             timeout = None
             if due is not None and not task.overdue:
@@ -139,53 +139,35 @@ class HumanSteps:
             try:
                 await workflow.wait_condition(lambda: bool(self.inbox), timeout=timeout)
             except TimeoutError:
-                await self._breach(step, round, task_key, due)
+                await self._breach(step, round, key, due)
                 continue
             item = self.inbox.pop(0)
             reason = self._refusal(step, item, action_type, assignee, check)
             if reason is not None:
-                await self.audit(
-                    item.step,
-                    round,
-                    "aksi_ditolak",
-                    by=item.action,
-                    detail={"alasan": reason, "langkah_berjalan": code},
-                )
+                await self.refuse(item, round, reason, current=code)
                 continue
-            done = workflow.now()
             outcome = str(item.action.audit_detail().get("keputusan", "selesai"))
-            await record(
-                CaseRecordActivities.complete_step,
-                CompleteStepInput(
-                    case=self.case,
-                    task_key=task_key,
-                    actor=item.action.actor.username,
-                    outcome=outcome,
-                    completed_at=done,
-                    audit=[
-                        self.entry(
-                            code,
-                            round,
-                            "aksi_diterima",
-                            by=item.action,
-                            detail=item.action.audit_detail(),
-                        ),
-                        self.entry(
-                            code,
-                            round,
-                            "langkah_selesai",
-                            by=item.action,
-                            detail={
-                                "durasi_detik": (done - opened).total_seconds(),
-                                "tepat_waktu": due is None or done <= due,
-                            },
-                        ),
-                    ],
-                ),
-                summary=f"tutup tugas {code}",
+            await self.trail.complete(
+                key=key,
+                step=step,
+                round=round,
+                opened=opened,
+                due=due,
+                actor=item.action.actor.username,
+                outcome=outcome,
+                by=item.action,
             )
             self.task = None
             return cast(A, item.action)  # _refusal refused every other type
+
+    async def refuse(
+        self, item: InboxItem, round: int | None, reason: str, *, current: str | None
+    ) -> None:
+        """Write a refused action to the trail with its reason (its claim is released there)."""
+        detail: dict[str, Any] = {"alasan": reason}
+        if current is not None:
+            detail["langkah_berjalan"] = current
+        await self.trail.audit(item.step, round, "aksi_ditolak", by=item.action, detail=detail)
 
     def _refusal(
         self,
@@ -206,46 +188,27 @@ class HumanSteps:
             return f"Tugas ini ditujukan kepada {assignee}"
         return check(item.action) if check is not None else None
 
-    async def _breach(self, step: SopStep, round: int, task_key: str, due: datetime | None) -> None:
+    async def _breach(self, step: SopStep, round: int, key: str, due: datetime | None) -> None:
         """Record the breach, flag the case and notify the actor's superior; then keep waiting."""
         if self.task is not None:
             self.task.overdue = True
-        self.sla_breached = True
-        workflow.upsert_search_attributes([SA_SLA_BREACHED.value_set(True)])
-        await record(
-            CaseRecordActivities.record_breach,
-            BreachInput(
-                case=self.case,
-                task_key=task_key,
-                audit=self.entry(
-                    step.kode,
-                    round,
-                    "sla_terlampaui",
-                    detail={
-                        "batas_waktu": due.isoformat() if due else None,
-                        "mutu_baku": step.waktu_teks,
-                        "pelaksana": step.pelaksana,
-                    },
-                ),
-            ),
-            summary=f"SLA {step.kode} terlampaui",
-        )
+        await self.trail.breach(key=key, step=step, round=round, due=due)
         superior = self.sop.role(step.pelaksana).atasan
         if superior is not None:
             # The escalation runs beside the step, not in it: an SMS provider retrying for minutes
             # must not keep the late officer's action waiting.
             self._escalations.append(
-                asyncio.create_task(self._escalate(step, round, task_key, superior))
+                asyncio.create_task(self._escalate(step, round, key, superior))
             )
 
-    async def _escalate(self, step: SopStep, round: int, task_key: str, superior: str) -> None:
+    async def _escalate(self, step: SopStep, round: int, key: str, superior: str) -> None:
         """Tell the superior role's officers; the audit says how many were told, or why none."""
         try:
             result = await workflow.execute_activity_method(
                 NotificationActivities.notify_officers,
                 NotifyOfficersInput(
                     case=self.case,
-                    key=f"{task_key}/eskalasi",
+                    key=f"{key}/eskalasi",
                     step=step.kode,
                     purpose="eskalasi",
                     role=superior,
@@ -270,7 +233,7 @@ class HumanSteps:
             detail = {"kepada_peran": superior, "terkirim": result.sent, "catatan": result.skipped}
         if self.unit is not None:
             detail["unit"] = self.unit
-        await self.audit(step.kode, round, "eskalasi", detail=detail)
+        await self.trail.audit(step.kode, round, "eskalasi", detail=detail, about=key)
 
     async def settle(self) -> None:
         """Wait for escalations still being sent, so none is cut off when the case closes."""
@@ -280,14 +243,7 @@ class HumanSteps:
     async def refuse_leftovers(self) -> None:
         """At the end of a case, every action still queued is recorded as refused."""
         while self.inbox:
-            item = self.inbox.pop(0)
-            await self.audit(
-                item.step,
-                None,
-                "aksi_ditolak",
-                by=item.action,
-                detail={"alasan": "Kasus sudah selesai"},
-            )
+            await self.refuse(self.inbox.pop(0), None, "Kasus sudah selesai", current=None)
 
     # --- audit helpers ------------------------------------------------------------------------
     def entry(
@@ -299,20 +255,8 @@ class HumanSteps:
         by: OfficerAction | None = None,
         detail: dict[str, Any] | None = None,
     ) -> AuditEntry:
-        """An audit line with a key unique to this run and position, so retries write it once;
-        ``by`` is the officer action it is about (its actor and id)."""
-        self._seq += 1
-        return AuditEntry(
-            key=f"{self.case.workflow_id}/{workflow.info().run_id}/{self._seq}",
-            step=step,
-            round=round,
-            event=event,
-            actor=by.actor.username if by else None,
-            actor_role=by.actor.role if by else None,
-            action_id=by.action_id if by else None,
-            detail=detail or {},
-            at=workflow.now(),
-        )
+        """An audit line of this case (see ``CaseTrail.entry``)."""
+        return self.trail.entry(step, round, event, by=by, detail=detail)
 
     async def audit(
         self,
@@ -324,11 +268,4 @@ class HumanSteps:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Write one audit line now."""
-        await record(
-            CaseRecordActivities.record_audit,
-            RecordAuditInput(
-                case=self.case,
-                audit=self.entry(step, round, event, by=by, detail=detail),
-            ),
-            summary=event,
-        )
+        await self.trail.audit(step, round, event, by=by, detail=detail)

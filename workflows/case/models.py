@@ -1,4 +1,4 @@
-"""Models every SOP workflow shares with the API: who acted, the case's reference, what a human
+"""Models every SOP workflow shares with the API: who acted, what a human
 step's task looks like, and the status a workflow answers to its ``status`` query.
 
 They travel through Temporal as JSON (pydantic data converter), encrypted by the payload codec.
@@ -34,15 +34,6 @@ class OfficerAction(BaseModel):
         return self.model_dump(mode="json", exclude={"action_id", "actor"})
 
 
-class CaseRef(BaseModel):
-    """Identifies a case in every activity call; carries no personal data."""
-
-    workflow_id: str
-    case_number: str
-    sop: str
-    agency: str
-
-
 class OpenTask(BaseModel):
     """The human step a case waits on now."""
 
@@ -53,6 +44,8 @@ class OpenTask(BaseModel):
     opened_at: datetime
     due_at: datetime | None
     overdue: bool
+    key: str | None = None
+    """The task's key in the read model: the row the API claims before it acts."""
 
 
 class CaseStatus(BaseModel):
@@ -66,3 +59,13 @@ class CaseStatus(BaseModel):
     task: OpenTask | None
     sla_breached: bool
     round: int = 1
+
+
+class Lanjutan(BaseModel):
+    """The kernel's part of the state carried across continue-as-new (no personal data): the round,
+    whether a step breached, the action ids already taken and the actions not yet taken."""
+
+    round: int
+    sla_breached: bool
+    seen: list[str]
+    inbox: list[tuple[str, dict[str, object]]]

@@ -11,14 +11,13 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.case_records import CaseRecordActivities, CloseCaseInput, RecordCaseInput
     from activities.magelang.activities import MagestyActivities
-    from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS, SA_STEP
+    from alur.temporal import SA_STATUS, SA_STEP
     from sop.magelang import MAGELANG
     from sop.skm import ikm_of_response
     from workflows.case import policies
-    from workflows.case.human_step import HumanSteps, notification_queue
-    from workflows.case.models import CaseRef, CaseStatus
+    from workflows.case.human_step import notification_queue
+    from workflows.case.officer_case import OfficerCase
     from workflows.case.records import record
     from workflows.magelang.models import (
         CatatSurveiInput,
@@ -30,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         PelayananOpd,
         PermohonanMasuk,
     )
+    from workflows.magelang.steps import LANGKAH
 
 SURVEI = "survei_kepuasan"
 
@@ -40,29 +40,19 @@ def workflow_id_for(case_number: str) -> str:
 
 
 @workflow.defn(name="MagestyLayanan")
-class MagestyLayananWorkflow:
+class MagestyLayananWorkflow(OfficerCase):
     """One citizen's request for one OPD service, from filing to the survey."""
+
+    TABLE = LANGKAH
 
     @workflow.init
     def __init__(self, inp: PermohonanMasuk) -> None:
         self._inp = inp
-        self._case = CaseRef(
-            workflow_id=workflow.info().workflow_id,
-            case_number=inp.case_number,
-            sop=MAGELANG.kode,
-            agency=MAGELANG.agensi,
-        )
-        self._steps = HumanSteps(MAGELANG, self._case, unit=inp.opd_nama)
-        self._status = "diajukan"
+        self._begin(inp.case_number, status="diajukan", unit=inp.opd_nama)
         self._survei_terbuka = False
         self._survei_ditutup = False
         self._jawaban: JawabanSurvei | None = None
         self._ikm: HasilSurvei | None = None
-
-    @workflow.signal
-    def pelayanan_opd(self, action: PelayananOpd) -> None:
-        """Step 5: the owning OPD's officer serves or refuses the request."""
-        self._steps.offer("pelayanan_opd", action)
 
     @workflow.update
     def survei(self, jawaban: JawabanSurvei) -> HasilSurvei:
@@ -84,47 +74,21 @@ class MagestyLayananWorkflow:
                 "Survei belum dibuka: layanan belum selesai", type="SurveiBelumDibuka"
             )
 
-    @workflow.query
-    def status(self) -> CaseStatus:
-        """Where the request is, for the API's checks."""
+    def _current_step(self) -> str | None:
+        """The OPD's step while it is open, then the citizen's survey while it is open."""
         task = self._steps.task
-        step = task.step if task else (SURVEI if self._survei_terbuka else None)
-        return CaseStatus(
-            case_number=self._case.case_number,
-            sop=MAGELANG.kode,
-            agency=MAGELANG.agensi,
-            status=self._status,
-            current_step=step,
-            task=task,
-            sla_breached=self._steps.sla_breached,
-        )
+        return task.step if task else (SURVEI if self._survei_terbuka else None)
 
     @workflow.run
     async def run(self, inp: PermohonanMasuk) -> HasilPermohonan:
-        case, steps = self._case, self._steps
-        workflow.upsert_search_attributes(
-            [
-                SA_SOP.value_set(MAGELANG.kode),
-                SA_CASE_NUMBER.value_set(inp.case_number),
-                SA_AGENCY.value_set(MAGELANG.agensi),
-            ]
-        )
-        await record(
-            CaseRecordActivities.record_case,
-            RecordCaseInput(
-                case=case,
-                kind=inp.layanan_kode,
-                channel="magesty",
-                subject=inp.layanan_nama,
-                status="diajukan",
-                opened_at=workflow.now(),
-                audit=steps.entry(
-                    "pemilihan_layanan",
-                    None,
-                    "kasus_dibuka",
-                    detail={"layanan": inp.layanan_kode, "opd": inp.opd_kode},
-                ),
-            ),
+        steps = self._steps
+        self._tag()
+        await self._open(
+            kind=inp.layanan_kode,
+            channel="magesty",
+            subject=inp.layanan_nama,
+            detail={"layanan": inp.layanan_kode, "opd": inp.opd_kode},
+            step="pemilihan_layanan",
             summary="catat permohonan",
         )
         opd = inp.opd_kode
@@ -132,7 +96,7 @@ class MagestyLayananWorkflow:
             "pelayanan_opd",
             PelayananOpd,
             status="diproses",
-            title=f"Layani {inp.layanan_nama} ({inp.case_number})",
+            title=LANGKAH.title("pelayanan_opd", layanan=inp.layanan_nama, nomor=inp.case_number),
             check=lambda a: None if a.opd_kode == opd else f"Permohonan ini milik OPD {opd}",
         )
         self._status = "menunggu_survei"
@@ -239,22 +203,12 @@ class MagestyLayananWorkflow:
         self, inp: PermohonanMasuk, aksi: PelayananOpd, survei: str
     ) -> HasilPermohonan:
         status = "selesai" if aksi.keputusan == "selesai" else "ditolak"
-        self._status = status
-        workflow.upsert_search_attributes([SA_STATUS.value_set(status), SA_STEP.value_set("")])
-        workflow.set_current_details(f"Permohonan {status}")
-        await self._steps.settle()
-        await self._steps.refuse_leftovers()
-        await record(
-            CaseRecordActivities.close_case,
-            CloseCaseInput(
-                case=self._case,
-                status=status,
-                closing_reason=aksi.alasan if status == "ditolak" else None,
-                public_response=None,
-                closed_at=workflow.now(),
-                audit=self._steps.entry(None, None, f"kasus_{status}", detail={"survei": survei}),
-            ),
-            summary=f"permohonan {status}",
+        await self._close(
+            status=status,
+            reason=aksi.alasan if status == "ditolak" else None,
+            response=None,
+            detail={"survei": survei},
+            noun="Permohonan",
         )
         return HasilPermohonan(
             case_number=inp.case_number,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from sop.skm import check_scores
 from workflows.case.models import OfficerAction
+from workflows.case.text import TeksOpsional
 
 
 def kode_digest(key: bytes, akun_id: int, kode: str) -> str:
@@ -163,9 +164,9 @@ class PelayananOpdData(BaseModel):
     with its reason."""
 
     keputusan: Literal["selesai", "ditolak"]
-    hasil: str | None = Field(default=None, max_length=10000)
-    dokumen_ref: str | None = Field(default=None, max_length=300)
-    alasan: str | None = Field(default=None, max_length=4000)
+    hasil: TeksOpsional = Field(default=None, max_length=10000)
+    dokumen_ref: TeksOpsional = Field(default=None, max_length=300)
+    alasan: TeksOpsional = Field(default=None, max_length=4000)
 
     @model_validator(mode="after")
     def _output_or_reason(self) -> PelayananOpdData:
@@ -190,7 +191,7 @@ class JawabanSurveiData(BaseModel):
     each 1 to 4, and an optional suggestion."""
 
     nilai: list[int] = Field(description="Sembilan nilai 1-4, urut unsur u1..u9")
-    saran: str | None = Field(default=None, max_length=2000)
+    saran: TeksOpsional = Field(default=None, max_length=2000)
 
     @field_validator("nilai")
     @classmethod

@@ -10,7 +10,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
-from workflows.case.models import OfficerAction
+from workflows.case.models import Lanjutan, OfficerAction
+from workflows.case.text import Teks, TeksOpsional
 
 
 class JenisLaporan(StrEnum):
@@ -37,16 +38,13 @@ class KeputusanPenerimaan(StrEnum):
     spam = "spam"
 
 
-class LanjutanMalang(BaseModel):
-    """State carried across continue-as-new in the revise loop (no personal data)."""
+class LanjutanMalang(Lanjutan):
+    """State carried across continue-as-new in the revise loop (no personal data): the kernel's
+    round, breach flag, seen ids and inbox, and who drafts and reviews."""
 
-    round: int
     kasubag: str
     pelaksana: str
     catatan_revisi: str | None
-    sla_breached: bool
-    seen: list[str]
-    inbox: list[tuple[str, dict[str, object]]]
 
 
 class LaporanMasuk(BaseModel):
@@ -79,8 +77,8 @@ class PenerimaanData(BaseModel):
     """Step 1, penerimaan: Pengelola TIK records the item and forwards it, or closes it."""
 
     keputusan: KeputusanPenerimaan
-    alasan: str | None = Field(default=None, max_length=2000)
-    duplikat_dari: str | None = Field(default=None, max_length=40)
+    alasan: TeksOpsional = Field(default=None, max_length=2000)
+    duplikat_dari: TeksOpsional = Field(default=None, max_length=40)
 
     @model_validator(mode="after")
     def _reason_for_closing(self) -> PenerimaanData:
@@ -95,34 +93,34 @@ class DisposisiData(BaseModel):
     """Step 2, disposisi: the Kabag forwards the item to a Kasubag with an instruction."""
 
     kasubag: str = Field(min_length=1, max_length=64)
-    instruksi: str = Field(min_length=1, max_length=2000)
+    instruksi: Teks = Field(max_length=2000)
 
 
 class PerintahData(BaseModel):
     """Step 3, perintah: the Kasubag orders a staff member (pelaksana) to prepare the response."""
 
     pelaksana: str = Field(min_length=1, max_length=64)
-    instruksi: str = Field(min_length=1, max_length=2000)
+    instruksi: Teks = Field(max_length=2000)
 
 
 class DrafTanggapanData(BaseModel):
     """Step 4, draf_tanggapan: the staff's draft response (and its supporting material)."""
 
-    draf: str = Field(min_length=1, max_length=10000)
-    materi_pendukung: str | None = Field(default=None, max_length=4000)
+    draf: Teks = Field(max_length=10000)
+    materi_pendukung: TeksOpsional = Field(default=None, max_length=4000)
 
 
 class PengajuanDrafData(BaseModel):
     """Step 5, pengajuan_draf: the staff submits the draft to the Kasubag for review."""
 
-    catatan: str | None = Field(default=None, max_length=2000)
+    catatan: TeksOpsional = Field(default=None, max_length=2000)
 
 
 class TelaahData(BaseModel):
     """Step 6, telaah: the Kasubag approves the draft or sends it back with notes."""
 
     setuju: bool
-    catatan: str | None = Field(default=None, max_length=4000)
+    catatan: TeksOpsional = Field(default=None, max_length=4000)
 
     @model_validator(mode="after")
     def _notes_when_sent_back(self) -> TelaahData:
@@ -134,7 +132,7 @@ class TelaahData(BaseModel):
 class PenyampaianData(BaseModel):
     """Step 7, penyampaian: Pengelola TIK delivers the approved response to the citizen."""
 
-    catatan: str | None = Field(default=None, max_length=2000)
+    catatan: TeksOpsional = Field(default=None, max_length=2000)
 
 
 class Penerimaan(PenerimaanData, OfficerAction):
@@ -168,15 +166,3 @@ class Telaah(TelaahData, OfficerAction):
 
 class Penyampaian(PenyampaianData, OfficerAction):
     """The penyampaian signal."""
-
-
-ACTIONS: dict[str, type[OfficerAction]] = {
-    "penerimaan": Penerimaan,
-    "disposisi": Disposisi,
-    "perintah": Perintah,
-    "draf_tanggapan": DrafTanggapan,
-    "pengajuan_draf": PengajuanDraf,
-    "telaah": Telaah,
-    "penyampaian": Penyampaian,
-}
-"""Each step's action model, by step code (the API and continue-as-new use it)."""

@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         PeriksaInput,
         ProbolinggoRegistrationActivities,
     )
+    from alur.case_ref import CaseRef
     from alur.temporal import (
         SA_AGENCY,
         SA_CASE_NUMBER,
@@ -53,7 +54,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import policies
     from workflows.case.citizen_step import CitizenSteps
     from workflows.case.human_step import notification_queue
-    from workflows.case.models import CaseRef
     from workflows.case.records import record
     from workflows.probolinggo.models import (
         Hasil,

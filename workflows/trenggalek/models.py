@@ -13,7 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
-from workflows.case.models import OfficerAction
+from workflows.case.models import Lanjutan, OfficerAction
+from workflows.case.text import TIDAK_KOSONG, Teks, TeksOpsional
 
 RANTAI_TELAAH: tuple[str, ...] = ("kasi", "kepala_bidang", "sekretaris", "kepala_dinas")
 """The leadership's review chain of step 4, lowest level first: each level is its own task."""
@@ -44,15 +45,12 @@ class CaraPenyediaan(StrEnum):
     """Through a vendor, under a procurement reference."""
 
 
-class LanjutanTrenggalek(BaseModel):
-    """State carried across continue-as-new in the revise loop (no personal data)."""
+class LanjutanTrenggalek(Lanjutan):
+    """State carried across continue-as-new in the revise loop (no personal data): the kernel's
+    round, breach flag, seen ids and inbox, and where the next round starts."""
 
-    round: int
     mulai_dari: str
     catatan_revisi: str | None
-    sla_breached: bool
-    seen: list[str]
-    inbox: list[tuple[str, dict[str, object]]]
 
 
 class UsulanMasuk(BaseModel):
@@ -82,15 +80,15 @@ class HasilUsulan(BaseModel):
 class NaskahData(BaseModel):
     """Steps 1 to 3: the proposal's text as this step writes it (a new version each time)."""
 
-    teks: str = Field(min_length=1, max_length=20000)
-    catatan: str | None = Field(default=None, max_length=2000)
+    teks: Teks = Field(max_length=20000)
+    catatan: TeksOpsional = Field(default=None, max_length=2000)
 
 
 class TelaahPimpinanData(BaseModel):
     """Step 4, telaah_pimpinan: one level's decision, with the note on its disposition sheet."""
 
     keputusan: Keputusan
-    catatan: str | None = Field(default=None, max_length=4000)
+    catatan: TeksOpsional = Field(default=None, max_length=4000)
     kembali_ke: str | None = Field(
         default=None, description="For revisi: pengumpulan_data, analisis or perumusan"
     )
@@ -111,14 +109,14 @@ class TindakLanjutData(BaseModel):
     """Step 5, tindak_lanjut: the Kepala Bidang chooses how the application is provided."""
 
     cara: CaraPenyediaan
-    tim: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+    tim: list[Annotated[str, Field(max_length=200), TIDAK_KOSONG]] = Field(
         default_factory=list, max_length=50
     )
     """Swakelola: the team (usernames or unit names) that builds and runs it."""
-    referensi_pengadaan: str | None = Field(default=None, max_length=200)
+    referensi_pengadaan: TeksOpsional = Field(default=None, max_length=200)
     """Penyedia: the procurement reference (contract or package number)."""
-    tindak_lanjut_teknis: str = Field(min_length=1, max_length=4000)
-    tindak_lanjut_administrasi: str = Field(min_length=1, max_length=4000)
+    tindak_lanjut_teknis: Teks = Field(max_length=4000)
+    tindak_lanjut_administrasi: Teks = Field(max_length=4000)
 
     @model_validator(mode="after")
     def _mode_needs(self) -> TindakLanjutData:
@@ -138,11 +136,11 @@ class TindakLanjutData(BaseModel):
 class PenyiapanLayananData(BaseModel):
     """Step 6, penyiapan_layanan: the service is ready and its public information published."""
 
-    nama_aplikasi: str = Field(min_length=1, max_length=200)
-    ringkasan_publik: str = Field(min_length=1, max_length=4000)
+    nama_aplikasi: Teks = Field(max_length=200)
+    ringkasan_publik: Teks = Field(max_length=4000)
     """What the public page says the application does (no personal data)."""
     tautan: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
-    media_komunikasi: str | None = Field(default=None, max_length=500)
+    media_komunikasi: TeksOpsional = Field(default=None, max_length=500)
 
 
 class NaskahAction(NaskahData, OfficerAction):
@@ -184,13 +182,3 @@ NASKAH_ACTIONS: dict[str, type[NaskahAction]] = {
     "perumusan": Perumusan,
 }
 """The action model of each text-writing step."""
-
-ACTIONS: dict[str, type[OfficerAction]] = {
-    "pengumpulan_data": PengumpulanData,
-    "analisis": Analisis,
-    "perumusan": Perumusan,
-    "telaah_pimpinan": TelaahPimpinan,
-    "tindak_lanjut": TindakLanjut,
-    "penyiapan_layanan": PenyiapanLayanan,
-}
-"""Each step's action model, by step code (the API and continue-as-new use it)."""

@@ -20,33 +20,27 @@ from datetime import datetime
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.case_records import CaseRecordActivities, CloseCaseInput, RecordCaseInput
     from activities.trenggalek.activities import (
         SimpanVersiInput,
         TerbitkanInput,
         TrenggalekActivities,
     )
-    from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS, SA_STEP
     from sop.trenggalek import TRENGGALEK
-    from workflows.case.human_step import Check, HumanSteps, InboxItem
-    from workflows.case.models import CaseRef, CaseStatus
+    from workflows.case.officer_case import OfficerCase
     from workflows.case.records import record
     from workflows.trenggalek.models import (
-        ACTIONS,
         LANGKAH_NASKAH,
         NASKAH_ACTIONS,
         RANTAI_TELAAH,
-        Analisis,
         HasilUsulan,
         Keputusan,
         LanjutanTrenggalek,
-        PengumpulanData,
         PenyiapanLayanan,
-        Perumusan,
         TelaahPimpinan,
         TindakLanjut,
         UsulanMasuk,
     )
+    from workflows.trenggalek.steps import LANGKAH, level_rule
 
 KIND = "usulan_aplikasi"
 """The case's ``kind`` in the shared read model."""
@@ -61,97 +55,31 @@ def workflow_id_for(case_number: str) -> str:
     return f"trenggalek-{case_number}"
 
 
-def level_rule(role: str) -> Check:
-    """Step 4's rule for one level: only the Kepala Dinas approves; the Kepala Dinas, the top of
-    the chain, has nobody to forward to."""
-
-    def check(action: TelaahPimpinan) -> str | None:
-        top = role == RANTAI_TELAAH[-1]
-        if action.keputusan == Keputusan.setuju and not top:
-            return "Hanya Kepala Dinas yang dapat menyetujui; teruskan, revisi atau tolak"
-        if action.keputusan == Keputusan.teruskan and top:
-            return "Kepala Dinas memutuskan: setuju, revisi atau tolak"
-        return None
-
-    return check
-
-
 @workflow.defn(name="TrenggalekPemanfaatanAplikasi")
-class TrenggalekPemanfaatanAplikasiWorkflow:
+class TrenggalekPemanfaatanAplikasiWorkflow(OfficerCase):
     """A proposal to use a service application, from gathering data to the published service."""
+
+    TABLE = LANGKAH
 
     @workflow.init
     def __init__(self, usulan: UsulanMasuk) -> None:
-        self._case = CaseRef(
-            workflow_id=workflow.info().workflow_id,
-            case_number=usulan.case_number,
-            sop=TRENGGALEK.kode,
-            agency=TRENGGALEK.agensi,
-        )
-        self._steps = HumanSteps(TRENGGALEK, self._case)
-        self._status = "diproses"
+        self._begin(usulan.case_number, status="diproses")
         self._round = usulan.lanjutan.round if usulan.lanjutan else 1
-
-    # --- signals: one per step, named as in the SOP -------------------------------------------
-    @workflow.signal
-    def pengumpulan_data(self, action: PengumpulanData) -> None:
-        """Step 1: the Fungsional gathers data on programmes, activities and public issues."""
-        self._steps.offer("pengumpulan_data", action)
-
-    @workflow.signal
-    def analisis(self, action: Analisis) -> None:
-        """Step 2: the Fungsional analyses the application's use for the leadership."""
-        self._steps.offer("analisis", action)
-
-    @workflow.signal
-    def perumusan(self, action: Perumusan) -> None:
-        """Step 3: the Kasi formulates planning, implementation, monitoring and evaluation."""
-        self._steps.offer("perumusan", action)
-
-    @workflow.signal
-    def telaah_pimpinan(self, action: TelaahPimpinan) -> None:
-        """Step 4: the level whose turn it is forwards, approves, sends back or rejects."""
-        self._steps.offer("telaah_pimpinan", action)
-
-    @workflow.signal
-    def tindak_lanjut(self, action: TindakLanjut) -> None:
-        """Step 5: the Kepala Bidang chooses swakelola or penyedia."""
-        self._steps.offer("tindak_lanjut", action)
-
-    @workflow.signal
-    def penyiapan_layanan(self, action: PenyiapanLayanan) -> None:
-        """Step 6: the Fungsional prepares the service and publishes its information."""
-        self._steps.offer("penyiapan_layanan", action)
-
-    @workflow.query
-    def status(self) -> CaseStatus:
-        """Where the case is (and, in step 4, which level's turn it is: ``task.role``)."""
-        steps = self._steps
-        return CaseStatus(
-            case_number=self._case.case_number,
-            sop=TRENGGALEK.kode,
-            agency=TRENGGALEK.agensi,
-            status=self._status,
-            current_step=steps.task.step if steps.task else None,
-            task=steps.task,
-            sla_breached=steps.sla_breached,
-            round=self._round,
-        )
 
     # --- the SOP ------------------------------------------------------------------------------
     @workflow.run
     async def run(self, usulan: UsulanMasuk) -> HasilUsulan:
-        steps = self._steps
-        workflow.upsert_search_attributes(
-            [
-                SA_SOP.value_set(TRENGGALEK.kode),
-                SA_CASE_NUMBER.value_set(usulan.case_number),
-                SA_AGENCY.value_set(TRENGGALEK.agensi),
-            ]
-        )
+        steps, judul = self._steps, usulan.judul[:80]
+        self._tag()
         resume = usulan.lanjutan
         if resume is None:
-            await self._open(usulan)
+            await self._open(
+                kind=KIND,
+                channel=CHANNEL,
+                subject=usulan.judul,
+                detail={"nomor_agenda": usulan.nomor_agenda, "pengusul": usulan.pengusul},
+                summary="catat usulan",
+            )
             start_at, notes = LANGKAH_NASKAH[0], None
         else:
             self._restore(resume)
@@ -171,14 +99,14 @@ class TrenggalekPemanfaatanAplikasiWorkflow:
             "tindak_lanjut",
             TindakLanjut,
             status="disetujui",
-            title=f"Tindak lanjuti persetujuan (swakelola/penyedia): {usulan.judul[:80]}",
+            title=LANGKAH.title("tindak_lanjut", judul=judul),
             round=self._round,
         )
         ready = await steps.perform(
             "penyiapan_layanan",
             PenyiapanLayanan,
             status="disetujui",
-            title=f"Siapkan layanan dan publikasikan: {usulan.judul[:80]}",
+            title=LANGKAH.title("penyiapan_layanan", judul=judul),
             round=self._round,
         )
         await self._publish(ready, plan, approved_at)
@@ -198,7 +126,10 @@ class TrenggalekPemanfaatanAplikasiWorkflow:
         while True:
             if self._round - first >= usulan.max_rounds_per_run:
                 await self._steps.settle()
-                self._continue(usulan, start_at, notes)
+                carried = LanjutanTrenggalek(
+                    **self._carry(), mulai_dari=start_at, catatan_revisi=notes
+                )
+                workflow.continue_as_new(usulan.model_copy(update={"lanjutan": carried}))
             self._status = "diproses"
             for code in LANGKAH_NASKAH[LANGKAH_NASKAH.index(start_at) :]:
                 await self._write(usulan, code, notes)
@@ -211,15 +142,18 @@ class TrenggalekPemanfaatanAplikasiWorkflow:
 
     async def _write(self, usulan: UsulanMasuk, code: str, notes: str | None) -> None:
         """One text-writing step; the text it accepts is kept as this round's version."""
-        step = TRENGGALEK.step(code)
-        title = f"{step.kegiatan[:120]}: {usulan.judul[:60]}"
-        if notes:
-            title = f"{title} (revisi ke-{self._round - 1}, {notes[:80]})"
+        revisi = f" (revisi ke-{self._round - 1}, {notes[:80]})" if notes else ""
+        title = LANGKAH.title(
+            code,
+            kegiatan=TRENGGALEK.step(code).kegiatan[:120],
+            judul=usulan.judul[:60],
+            revisi=revisi,
+        )
         action = await self._steps.perform(
             code,
             NASKAH_ACTIONS[code],
             status="diproses",
-            title=title[:300],
+            title=title,
             round=self._round,
             assignee=usulan.pengusul if code in PENGUSUL_STEPS else None,
         )
@@ -247,56 +181,22 @@ class TrenggalekPemanfaatanAplikasiWorkflow:
                 "telaah_pimpinan",
                 TelaahPimpinan,
                 status="ditelaah",
-                title=f"Telaah pimpinan ({TRENGGALEK.role(role).nama}): {usulan.judul[:80]}",
+                title=LANGKAH.title(
+                    "telaah_pimpinan", peran=TRENGGALEK.role(role).nama, judul=usulan.judul[:80]
+                ),
                 round=self._round,
                 role=role,
-                check=level_rule(role),
+                check=self._level_check,
             )
             if verdict.keputusan != Keputusan.teruskan:
                 return role, verdict
         # level_rule refuses teruskan from the last level, so the loop always returns
         return RANTAI_TELAAH[-1], verdict
 
-    def _continue(self, usulan: UsulanMasuk, start_at: str, notes: str | None) -> None:
-        """Continue as new, carrying the round and every action not yet taken."""
-        steps = self._steps
-        carried = LanjutanTrenggalek(
-            round=self._round,
-            mulai_dari=start_at,
-            catatan_revisi=notes,
-            sla_breached=steps.sla_breached,
-            seen=sorted(steps.seen),
-            inbox=[(i.step, i.action.model_dump(mode="json")) for i in steps.inbox],
-        )
-        workflow.continue_as_new(usulan.model_copy(update={"lanjutan": carried}))
-
-    def _restore(self, resume: LanjutanTrenggalek) -> None:
-        steps = self._steps
-        steps.sla_breached = resume.sla_breached
-        steps.seen.update(resume.seen)
-        steps.inbox[:0] = [
-            InboxItem(code, ACTIONS[code].model_validate(data)) for code, data in resume.inbox
-        ]
-
-    async def _open(self, usulan: UsulanMasuk) -> None:
-        await record(
-            CaseRecordActivities.record_case,
-            RecordCaseInput(
-                case=self._case,
-                kind=KIND,
-                channel=CHANNEL,
-                subject=usulan.judul,
-                status="diproses",
-                opened_at=workflow.now(),
-                audit=self._steps.entry(
-                    None,
-                    None,
-                    "kasus_dibuka",
-                    detail={"nomor_agenda": usulan.nomor_agenda, "pengusul": usulan.pengusul},
-                ),
-            ),
-            summary="catat usulan",
-        )
+    def _level_check(self, action: TelaahPimpinan) -> str | None:
+        """The step table's level rule, against the task of the level whose turn it is."""
+        task = self._steps.task
+        return level_rule(action, task) if task is not None else None
 
     async def _publish(
         self, ready: PenyiapanLayanan, plan: TindakLanjut, approved_at: datetime
@@ -331,29 +231,18 @@ class TrenggalekPemanfaatanAplikasiWorkflow:
         response: str | None,
         cara: TindakLanjut | None,
     ) -> HasilUsulan:
-        steps = self._steps
-        self._status = status
-        workflow.upsert_search_attributes([SA_STATUS.value_set(status), SA_STEP.value_set("")])
-        workflow.set_current_details(f"Usulan {status}")
-        await steps.settle()
-        await steps.refuse_leftovers()
-        await record(
-            CaseRecordActivities.close_case,
-            CloseCaseInput(
-                case=self._case,
-                status=status,
-                closing_reason=reason,
-                public_response=response,
-                closed_at=workflow.now(),
-                audit=steps.entry(None, None, f"kasus_{status}", detail={"alasan": reason}),
-            ),
-            summary=f"usulan {status}",
+        await self._close(
+            status=status,
+            reason=reason,
+            response=response,
+            detail={"alasan": reason},
+            noun="Usulan",
         )
         return HasilUsulan(
             case_number=self._case.case_number,
             status=status,
             rounds=self._round,
-            sla_breached=steps.sla_breached,
+            sla_breached=self._steps.sla_breached,
             cara_penyediaan=cara.cara if cara else None,
             alasan_penolakan=reason,
         )

@@ -1,0 +1,1 @@
+"""The case kernel at the API: the router builder for officer cases and race-free acting."""

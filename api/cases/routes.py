@@ -1,0 +1,306 @@
+"""The router builder for officer cases: from an SOP's step table, the same action routes for every
+officer SOP (``POST /<sop>/kasus/{nomor_kasus}/<step>``), the ``CurrentCase`` dependency, and the
+pieces every case view shares (tasks, the audit trail, the live status).
+
+Every action goes the same way, so every SOP answers alike:
+1. the case exists (404) and belongs to the officer's agency (403, written to the trail);
+2. the ``Idempotency-Key`` is bound to this officer, route and body (a replay gets the first 202,
+   a reuse for anything else 422);
+3. the workflow says where the case is (409 at another step or closed; 403 for the wrong role or
+   assignee, written to the trail); the step's own checks (named officers, the unit, its rule:
+   422/403);
+4. the open task is claimed atomically (the second of two simultaneous actions gets 409
+   ``sudah_ditindaklanjuti``), then the workflow is signalled; it checks again and has the last
+   word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.case_access import live_status, load_case, require_agency, require_officer, require_step
+from api.cases.claims import claim_task, record_refusal, release_claim
+from api.deps import CurrentOfficer, SessionsDep, TemporalClientDep, actor_of, run_db
+from api.errors import AlurError, Conflict, Forbidden, Unavailable, Unprocessable, responses
+from api.idempotency import IdempotencyKey, idempotency_responses, idempotent, route_of
+from api.routers.tasks import TaskRead, to_read
+from db.base import utcnow
+from db.models import AuditEvent, Case, Officer, Task
+from db.session import transaction
+from workflows.case.models import CaseStatus, OpenTask
+from workflows.case.step_table import OfficerStep, StepTable
+
+
+class AksiDiterima(BaseModel):
+    """The action reached the case; the trail will show it accepted or refused."""
+
+    nomor_kasus: str
+    langkah: str
+    action_id: str
+    pesan: str
+
+
+class AuditRead(BaseModel):
+    """One line of a case's audit trail."""
+
+    at: datetime
+    event: str
+    step: str | None
+    round: int | None
+    actor: str | None
+    actor_role: str | None
+    detail: dict[str, Any]
+
+
+def trail_of(session: Session, case: Case) -> list[AuditRead]:
+    """The case's whole audit trail, in the order it was written."""
+    rows = session.scalars(
+        select(AuditEvent).where(AuditEvent.case_number == case.case_number).order_by(AuditEvent.id)
+    )
+    return [AuditRead.model_validate(a, from_attributes=True) for a in rows]
+
+
+def tasks_of(session: Session, case: Case) -> list[TaskRead]:
+    """Every task the case opened, in order, with its deadline and whether it ran late."""
+    rows = session.scalars(
+        select(Task).where(Task.workflow_id == case.workflow_id).order_by(Task.id)
+    )
+    now = utcnow()
+    return [to_read(t, now) for t in rows]
+
+
+async def live_or_none(client: Client, case: Case) -> CaseStatus | None:
+    """The workflow's own answer for an open case; None when closed or Temporal is away (the read
+    model still answers)."""
+    if case.closed_at is not None:
+        return None
+    try:
+        return await live_status(client, case)
+    except (Unavailable, AlurError):
+        return None
+
+
+UnitCheck = Callable[[Session, Case, Officer], dict[str, Any]]
+"""For a step taken inside one unit (a MAGESTY OPD): raises Forbidden for an officer of another
+unit, else returns the action's extra fields (the unit the API found the officer serves)."""
+
+DoneCheck = Callable[[CaseStatus], AlurError | None]
+"""The SOP's own answer when the case no longer waits on an officer (closed, with the citizen)."""
+
+
+class OfficerCases:
+    """An SOP's officer routes, built from its step table."""
+
+    def __init__(
+        self,
+        table: StepTable,
+        *,
+        unit: UnitCheck | None = None,
+        done: DoneCheck | None = None,
+    ) -> None:
+        self.table = table
+        self.unit = unit
+        self.done = done
+        self.router = APIRouter()
+        for row in table.steps:
+            self._add_action_route(row)
+
+    # --- the case a route is about ------------------------------------------------------------
+    def current_case(
+        self, nomor_kasus: str, officer: CurrentOfficer, sessions: SessionsDep
+    ) -> Case:
+        """``CurrentCase``: the SOP's case with this number (404), of the officer's agency (403)."""
+        with sessions() as session:
+            case = load_case(session, nomor_kasus, sop=self.table.sop.kode)
+            require_agency(case, officer)
+            return case
+
+    # --- the action routes --------------------------------------------------------------------
+    def _add_action_route(self, row: OfficerStep) -> None:
+        table, sop = self.table, self.table.sop
+        body_model = row.body
+
+        async def act(
+            nomor_kasus: str,
+            body: body_model,  # type: ignore[valid-type]
+            officer: CurrentOfficer,
+            sessions: SessionsDep,
+            client: TemporalClientDep,
+            request: Request,
+            response: Response,
+            idempotency_key: IdempotencyKey = None,
+        ) -> AksiDiterima:
+            case = await run_db(sessions, load_case, nomor_kasus, sop=sop.kode)
+            await self._refused_unless(sessions, case, officer, row.kode, require_agency)
+
+            async def run() -> AksiDiterima:
+                return await self._act(row, case, body, officer, sessions, client, idempotency_key)
+
+            return await idempotent(
+                sessions,
+                principal=officer.username,
+                key=idempotency_key,
+                route=route_of(request),
+                body=body,
+                model=AksiDiterima,
+                first_status=status.HTTP_202_ACCEPTED,
+                replay_status=status.HTTP_202_ACCEPTED,
+                response=response,
+                run=run,
+            )
+
+        step = sop.step(row.kode)
+        act.__annotations__["body"] = body_model  # a name FastAPI cannot look up in the module
+        act.__name__ = row.kode
+        act.__doc__ = f"Step {step.nomor}, {row.kode}: {step.kegiatan_en}."
+        self.router.add_api_route(
+            f"/kasus/{{nomor_kasus}}/{row.kode}",
+            act,
+            methods=["POST"],
+            response_model=AksiDiterima,
+            status_code=status.HTTP_202_ACCEPTED,
+            responses={
+                **responses(401, 403, 404, 409, 422, 503),
+                **idempotency_responses(AksiDiterima, replay_status=status.HTTP_202_ACCEPTED),
+            },
+            summary=f"{row.kode} ({step.nomor})",
+        )
+        del table
+
+    async def _refused_unless(
+        self,
+        sessions: Any,
+        case: Case,
+        officer: Officer,
+        step: str,
+        check: Callable[..., Any],
+        *args: Any,
+    ) -> Any:
+        """Run an access check; a 403 it raises is written to the case's trail first."""
+        try:
+            return check(*args) if args else check(case, officer)
+        except Forbidden as err:
+            await run_db(sessions, _write_refusal, case, officer, step, err)
+            raise
+
+    async def _act(
+        self,
+        row: OfficerStep,
+        case: Case,
+        body: BaseModel,
+        officer: Officer,
+        sessions: Any,
+        client: Client,
+        idempotency_key: str | None,
+    ) -> AksiDiterima:
+        from api.case_access import action_id_for
+
+        live = await live_status(client, case)
+        if live.task is None and self.done is not None:
+            refusal = self.done(live)
+            if refusal is not None:
+                raise refusal
+        extra: dict[str, Any] = {}
+        if self.unit is not None and row.by_unit:  # the unit first: it names who may act at all
+            extra = await self._unit_fields(sessions, case, officer, row.kode)
+        await self._refused_unless(
+            sessions, case, officer, row.kode, require_step, live, row.kode, officer
+        )
+        task = live.task
+        assert task is not None  # require_step answered 409 without one
+        if row.names:
+            await run_db(sessions, _named_officers, row, body, officer)
+        action_id = action_id_for(officer, idempotency_key)
+        action = row.action.model_validate(
+            {**body.model_dump(), **extra, "action_id": action_id, "actor": actor_of(officer)}
+        )
+        if row.rule is not None:
+            reason = row.rule(action, task)
+            if reason is not None:
+                raise Unprocessable(reason, code="keputusan_tidak_sah", detail={"level": task.role})
+        if task.key is None:  # a workflow from before task keys: nothing to claim
+            raise Conflict("Kasus sedang diproses, coba lagi sebentar lagi", code="case_busy")
+        await run_db(sessions, _claim, case, officer, task, action_id)
+        try:
+            await client.get_workflow_handle(case.workflow_id).signal(row.kode, action)
+        except RPCError as err:
+            await run_db(sessions, _release, task.key, action_id)
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise Conflict("Kasus sudah selesai", code="case_closed") from err
+            raise Unavailable("Aksi belum terkirim, coba lagi", code="temporal_error") from err
+        return AksiDiterima(
+            nomor_kasus=case.case_number,
+            langkah=row.kode,
+            action_id=action_id,
+            pesan=row.accepted.format(kode=row.kode),
+        )
+
+    async def _unit_fields(
+        self, sessions: Any, case: Case, officer: Officer, step: str
+    ) -> dict[str, Any]:
+        assert self.unit is not None
+        try:
+            fields: dict[str, Any] = await run_db(sessions, self.unit, case, officer)
+        except Forbidden as err:
+            await run_db(sessions, _write_refusal, case, officer, step, err)
+            raise
+        return fields
+
+
+CurrentCaseOf = Callable[..., Case]
+
+
+def current_case(cases: OfficerCases) -> Any:
+    """``Annotated[Case, Depends(...)]`` for a route about one of this SOP's cases."""
+    return Annotated[Case, Depends(cases.current_case)]
+
+
+# --- database work, each in its own short transaction ----------------------------------------
+def _write_refusal(
+    session: Session, case: Case, officer: Officer, step: str, err: AlurError
+) -> None:
+    record_refusal(session, case, officer, step=step, reason=err.message, code=err.code)
+    session.commit()
+
+
+def _named_officers(session: Session, row: OfficerStep, body: BaseModel, officer: Officer) -> None:
+    for named in row.names:
+        require_officer(
+            session,
+            username=getattr(body, named.field),
+            role=named.role,
+            agency=officer.agency,
+            field=named.field,
+        )
+
+
+def _claim(session: Session, case: Case, officer: Officer, task: OpenTask, action_id: str) -> None:
+    assert task.key is not None
+    try:
+        claim_task(session, task_key=task.key, action_id=action_id, officer=officer)
+    except Conflict as err:
+        session.rollback()
+        if err.code == "sudah_ditindaklanjuti":
+            record_refusal(
+                session, case, officer, step=task.step, reason=err.message, code=err.code
+            )
+            session.commit()
+        raise
+    session.commit()
+
+
+def _release(session: Session, task_key: str, action_id: str) -> None:
+    release_claim(session, task_key=task_key, action_id=action_id)
+    session.commit()
+
+
+del transaction
