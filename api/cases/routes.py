@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +35,6 @@ from api.idempotency import IdempotencyKey, idempotency_responses, idempotent, r
 from api.routers.tasks import TaskRead, to_read
 from db.base import utcnow
 from db.models import AuditEvent, Case, Officer, Task
-from db.session import transaction
 from workflows.case.models import CaseStatus, OpenTask
 from workflows.case.step_table import OfficerStep, StepTable
 
@@ -126,7 +125,7 @@ class OfficerCases:
 
     # --- the action routes --------------------------------------------------------------------
     def _add_action_route(self, row: OfficerStep) -> None:
-        table, sop = self.table, self.table.sop
+        sop = self.table.sop
         body_model = row.body
 
         async def act(
@@ -174,7 +173,6 @@ class OfficerCases:
             },
             summary=f"{row.kode} ({step.nomor})",
         )
-        del table
 
     async def _refused_unless(
         self,
@@ -256,14 +254,6 @@ class OfficerCases:
         return fields
 
 
-CurrentCaseOf = Callable[..., Case]
-
-
-def current_case(cases: OfficerCases) -> Any:
-    """``Annotated[Case, Depends(...)]`` for a route about one of this SOP's cases."""
-    return Annotated[Case, Depends(cases.current_case)]
-
-
 # --- database work, each in its own short transaction ----------------------------------------
 def _write_refusal(
     session: Session, case: Case, officer: Officer, step: str, err: AlurError
@@ -301,6 +291,3 @@ def _claim(session: Session, case: Case, officer: Officer, task: OpenTask, actio
 def _release(session: Session, task_key: str, action_id: str) -> None:
     release_claim(session, task_key=task_key, action_id=action_id)
     session.commit()
-
-
-del transaction
