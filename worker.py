@@ -73,12 +73,16 @@ def build_workers(
     status_callback: str | None = None,
     notification_rate: float | None = None,
     executor: ThreadPoolExecutor | None = None,
+    settings: Settings | None = None,
 ) -> list[Worker]:
-    """The two workers of one deployment, sharing a thread pool for the synchronous activities."""
+    """The two workers of one deployment, sharing a thread pool for the synchronous activities.
+
+    ``settings``: what the activities are built with (the process's own when omitted), read here
+    once and handed to them."""
     pool = executor or ThreadPoolExecutor(max_workers=16)
     records = CaseRecordActivities(session_factory)
     notify = NotificationActivities(sender, session_factory, status_callback)
-    deps = ActivityDeps(session_factory, sender, status_callback)
+    deps = ActivityDeps(session_factory, sender, settings or get_settings(), status_callback)
     sets: list[ActivitySet] = [build(deps) for build in SOP_ACTIVITIES]
     main = Worker(
         client,
@@ -123,6 +127,7 @@ async def main() -> None:
         sender=build_sender(settings),
         status_callback=f"{settings.public_base_url}/webhooks/twilio/status",
         notification_rate=settings.notification_rate_per_second,
+        settings=settings,
     )
     await ensure_schedules(client, settings.task_queue)
     log.info("worker polling %s and %s-notifications", settings.task_queue, settings.task_queue)

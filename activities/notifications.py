@@ -82,7 +82,7 @@ class NotificationActivities:
         if contact is None or not contact.phone:
             return NotifyResult(sent=0, skipped="tanpa_kontak")
         channel: Channel = "whatsapp" if contact.reply_channel == "whatsapp" else "sms"
-        self._send_one(inp.case, inp.key, inp.step, inp.purpose, channel, contact.phone, inp.body)
+        self.send_logged(inp.case, inp.key, inp.step, inp.purpose, channel, contact.phone, inp.body)
         return NotifyResult(sent=1)
 
     @activity.defn
@@ -105,7 +105,7 @@ class NotificationActivities:
         for officer in officers:
             key = f"{inp.key}/{officer.username}"
             try:
-                self._send_one(
+                self.send_logged(
                     inp.case, key, inp.step, inp.purpose, "sms", officer.phone or "", inp.body
                 )
                 sent += 1
@@ -115,7 +115,7 @@ class NotificationActivities:
                 log.warning("escalation to %s not sent: %s", officer.username, err.message)
         return NotifyResult(sent=sent)
 
-    def _send_one(
+    def send_logged(
         self,
         case: CaseRef,
         key: str,
@@ -124,16 +124,16 @@ class NotificationActivities:
         channel: Channel,
         to: str,
         body: str,
+        *,
+        logged_body: str | None = None,
+        validity_seconds: int | None = None,
     ) -> None:
-        attempt = activity.info().attempt
-        with self._sessions() as s:
-            already = s.scalar(
-                select(Notification.id).where(
-                    Notification.notification_key == key, Notification.status.in_(_DONE)
-                )
-            )
-        if already is not None:
+        """Send one message and log the attempt (``logged_body``: what the log keeps, when the
+        message holds a code that must not be stored); a key already sent is not sent again. Every
+        SOP's messages go through here, so each attempt is in the one notification log."""
+        if self.already_sent(key):
             return
+        attempt = activity.info().attempt
         with transaction(self._sessions) as s:
             row = s.scalar(
                 select(Notification).where(
@@ -150,12 +150,16 @@ class NotificationActivities:
             row.channel = channel
             row.recipient = to
             row.recipient_masked = mask_phone(to)
-            row.body = body
+            row.body = body if logged_body is None else logged_body
             row.provider = self._sender.name
             row.status = "sending"
         try:
             sent = self._sender.send(
-                channel=channel, to=to, body=body, status_callback=self._status_callback
+                channel=channel,
+                to=to,
+                body=body,
+                status_callback=self._status_callback,
+                validity_seconds=validity_seconds,
             )
         except PermanentSendError as err:
             self._finish(key, attempt, status="failed", code=err.code, error=err.message)
@@ -174,6 +178,16 @@ class NotificationActivities:
             case.case_number,
             attempt,
         )
+
+    def already_sent(self, key: str) -> bool:
+        """Whether the message of ``key`` has gone out (a retry after the send)."""
+        with self._sessions() as s:
+            found = s.scalar(
+                select(Notification.id).where(
+                    Notification.notification_key == key, Notification.status.in_(_DONE)
+                )
+            )
+        return found is not None
 
     def _finish(
         self,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.senders import Sender
+from alur.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class ActivityDeps:
 
     session_factory: sessionmaker[Session]
     sender: Sender
+    settings: Settings
+    """Read once by the worker and handed in: no activity reads the process's settings itself."""
     status_callback: str | None = None
 
 

@@ -101,7 +101,7 @@ class MagestyActivities:
             "Jangan berikan kode ini kepada siapa pun."
         )
         attempt = activity.info().attempt
-        self._notify._send_one(  # noqa: SLF001 - the shared logged send, reused as is
+        self._notify.send_logged(
             akun_case(inp.akun_id, inp.workflow_id),
             f"{inp.key}/{attempt}",
             "pendaftaran_akun",
@@ -127,7 +127,7 @@ class MagestyActivities:
             sop=MAGELANG.kode,
             agency=MAGELANG.agensi,
         )
-        self._notify._send_one(  # noqa: SLF001
+        self._notify.send_logged(
             case, inp.key, None, inp.purpose, "whatsapp", akun.whatsapp, inp.body
         )
 
@@ -218,9 +218,7 @@ class MagestyActivities:
 
 def build_activities(deps: ActivityDeps) -> ActivitySet:
     """The MAGESTY activities for the worker: sends on the notifications queue, the rest on main."""
-    from alur.settings import get_settings
-
-    key = kode_key(get_settings().personal_ref_key.get_secret_value())
+    key = kode_key(deps.settings.personal_ref_key.get_secret_value())
     acts = MagestyActivities(deps.session_factory, deps.sender, deps.status_callback, key)
     return ActivitySet(
         main=[

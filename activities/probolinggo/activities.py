@@ -7,7 +7,7 @@ queue; the OTP and success SMS on the notifications queue, under the provider's 
 from __future__ import annotations
 
 from activities.probolinggo.otp import ProbolinggoSmsActivities
-from activities.probolinggo.refs import secret_key
+from activities.probolinggo.refs import ref_key
 from activities.probolinggo.registrasi import ProbolinggoRegistrationActivities
 from activities.probolinggo.siak import DbPopulationRegister
 from activities.wiring import ActivityDeps, ActivitySet
@@ -15,11 +15,13 @@ from activities.wiring import ActivityDeps, ActivitySet
 
 def build_activities(deps: ActivityDeps) -> ActivitySet:
     """The registration's activities, over the worker's database and sender."""
-    key = secret_key()
+    key = ref_key(deps.settings.personal_ref_key.get_secret_value())
     records = ProbolinggoRegistrationActivities(
         deps.session_factory, DbPopulationRegister(deps.session_factory)
     )
-    sms = ProbolinggoSmsActivities(deps.sender, deps.session_factory, key, deps.status_callback)
+    sms = ProbolinggoSmsActivities(
+        deps.sender, deps.session_factory, key, deps.settings.probolinggo, deps.status_callback
+    )
     return ActivitySet(
         main=[
             records.cocokkan_otp,

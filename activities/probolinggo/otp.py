@@ -26,13 +26,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.notifications import NotificationActivities
 from activities.probolinggo.refs import otp_hash, otp_proof
-from activities.senders import PermanentSendError, Sender, TemporarySendError
+from activities.senders import Sender
 from alur.case_ref import CaseRef
-from alur.masking import mask_phone
 from alur.settings_probolinggo import ProbolinggoSettings
 from db.base import utcnow
-from db.models import Notification
 from db.probolinggo.models import (
     ProbolinggoAccount,
     ProbolinggoOtpLimit,
@@ -77,27 +76,19 @@ class ProbolinggoSmsActivities:
         sender: Sender,
         session_factory: sessionmaker[Session],
         ref_key: bytes,
+        limits: ProbolinggoSettings,
         status_callback: str | None = None,
-        limits: ProbolinggoSettings | None = None,
     ) -> None:
         self._sender = sender
         self._sessions = session_factory
         self._key = ref_key
-        self._status_callback = status_callback
-        self._given_limits = limits
-
-    def _limits(self) -> ProbolinggoSettings:
-        """The hourly caps: those given, else the process's settings (read at each send)."""
-        if self._given_limits is not None:
-            return self._given_limits
-        from alur.settings import get_settings
-
-        return get_settings().probolinggo
+        self._limits = limits
+        self._notify = NotificationActivities(sender, session_factory, status_callback)
 
     @activity.defn
     def kirim_otp(self, inp: KirimOtpInput) -> OtpTerkirim:
         """Make, store (hashed) and send one OTP, within the hourly caps."""
-        if self._already_sent(inp.key):
+        if self._notify.already_sent(inp.key):
             return OtpTerkirim(sent=True)  # a retry after the SMS went out: the citizen has it
         with self._sessions() as s:
             draft = s.scalar(
@@ -128,8 +119,16 @@ class ProbolinggoSmsActivities:
                 "Jangan berikan kode ini kepada siapa pun, termasuk petugas."
             )
             logged = body if self._sender.name == "dev" else body.replace(code, "******")
-            self._send(
-                inp.case, inp.key, "otp", phone, body, logged, validity_seconds=inp.berlaku_detik
+            self._notify.send_logged(
+                inp.case,
+                inp.key,
+                "otp",
+                "otp",
+                "sms",
+                phone,
+                body,
+                logged_body=logged,
+                validity_seconds=inp.berlaku_detik,
             )
         except BaseException:
             with transaction(self._sessions) as s:  # not sent: the reservation is given back
@@ -177,7 +176,7 @@ class ProbolinggoSmsActivities:
     @activity.defn
     def kabari_registrasi_berhasil(self, inp: KabarBerhasilInput) -> OtpTerkirim:
         """The success SMS to the account's number (read from the account, never carried)."""
-        if self._already_sent(inp.key):
+        if self._notify.already_sent(inp.key):
             return OtpTerkirim(sent=True)
         with self._sessions() as s:
             phone = s.scalar(
@@ -191,12 +190,14 @@ class ProbolinggoSmsActivities:
             "[View Probolinggo] Registrasi berhasil. Silakan masuk (login) dengan nomor HP dan "
             "kata sandi yang Anda daftarkan."
         )
-        self._send(inp.case, inp.key, "registrasi_berhasil", phone, body, body)
+        self._notify.send_logged(
+            inp.case, inp.key, "registrasi_berhasil", "registrasi_berhasil", "sms", phone, body
+        )
         return OtpTerkirim(sent=True)
 
     # --- helpers --------------------------------------------------------------------------------
     def _check_caps(self, s: Session, phone_ref: str, client_ref: str | None) -> None:
-        limits = self._limits()
+        limits = self._limits
         since = utcnow() - timedelta(hours=1)
         per_phone = s.scalar(
             select(func.count(ProbolinggoOtpSend.id)).where(
@@ -224,84 +225,3 @@ class ProbolinggoSmsActivities:
                 type="OtpRateLimited",
                 non_retryable=True,
             )
-
-    def _already_sent(self, key: str) -> bool:
-        with self._sessions() as s:
-            found = s.scalar(
-                select(Notification.id).where(
-                    Notification.notification_key == key, Notification.status.in_(_DONE)
-                )
-            )
-        return found is not None
-
-    def _send(
-        self,
-        case: CaseRef,
-        key: str,
-        purpose: str,
-        phone: str,
-        body: str,
-        logged_body: str,
-        *,
-        validity_seconds: int | None = None,
-    ) -> None:
-        attempt = activity.info().attempt
-        self._log(case, key, attempt, purpose, phone, logged_body, status="sending")
-        try:
-            sent = self._sender.send(
-                channel="sms",
-                to=phone,
-                body=body,
-                status_callback=self._status_callback,
-                validity_seconds=validity_seconds,
-            )
-        except PermanentSendError as err:
-            self._log(case, key, attempt, purpose, phone, logged_body, "failed", err.code, err)
-            raise ApplicationError(
-                err.message, type="InvalidRecipient", non_retryable=True
-            ) from err
-        except TemporarySendError as err:
-            self._log(case, key, attempt, purpose, phone, logged_body, "retrying", err.code, err)
-            raise ApplicationError(err.message, type="TemporarySendError") from err
-        self._log(
-            case, key, attempt, purpose, phone, logged_body, sent.status, pid=sent.provider_id
-        )
-        log.info("sent %s to %s for %s", purpose, mask_phone(phone), case.case_number)
-
-    def _log(
-        self,
-        case: CaseRef,
-        key: str,
-        attempt: int,
-        purpose: str,
-        phone: str,
-        body: str,
-        status: str,
-        code: int | None = None,
-        error: Exception | None = None,
-        *,
-        pid: str | None = None,
-    ) -> None:
-        with transaction(self._sessions) as s:
-            row = s.scalar(
-                select(Notification).where(
-                    Notification.notification_key == key, Notification.attempt == attempt
-                )
-            )
-            if row is None:
-                row = Notification(notification_key=key, attempt=attempt)
-                s.add(row)
-            row.workflow_id = case.workflow_id
-            row.case_number = case.case_number
-            row.step = purpose if purpose == "otp" else "registrasi_berhasil"
-            row.purpose = purpose
-            row.channel = "sms"
-            row.recipient = phone
-            row.recipient_masked = mask_phone(phone)
-            row.body = body
-            row.provider = self._sender.name
-            row.status = status
-            row.provider_id = pid or row.provider_id
-            row.error_code = code
-            row.error_message = str(error) if error else None
-            row.updated_at = utcnow()

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,6 +60,37 @@ class AuditRead(BaseModel):
     detail: dict[str, Any]
 
 
+class KasusRead(BaseModel):
+    """What every officer case view shows; an SOP's view adds its own fields."""
+
+    nomor_kasus: str
+    judul: str
+    status: str
+    langkah_sekarang: str | None
+    sla_terlampaui: bool
+    dibuat: datetime
+    selesai: datetime | None
+    tugas: list[TaskRead]
+    jejak_audit: list[AuditRead]
+    status_langsung: CaseStatus | None = None
+    """The workflow's own answer while the case is open (absent when Temporal is away)."""
+
+
+def kasus_fields(session: Session, case: Case) -> dict[str, Any]:
+    """The shared fields of a case view, from the read model."""
+    return {
+        "nomor_kasus": case.case_number,
+        "judul": case.subject,
+        "status": case.status,
+        "langkah_sekarang": case.current_step,
+        "sla_terlampaui": case.sla_breached,
+        "dibuat": case.created_at,
+        "selesai": case.closed_at,
+        "tugas": tasks_of(session, case),
+        "jejak_audit": trail_of(session, case),
+    }
+
+
 def trail_of(session: Session, case: Case) -> list[AuditRead]:
     """The case's whole audit trail, in the order it was written."""
     rows = session.scalars(
@@ -87,6 +118,8 @@ async def live_or_none(client: Client, case: Case) -> CaseStatus | None:
     except (Unavailable, AlurError):
         return None
 
+
+V = TypeVar("V", bound=KasusRead)
 
 UnitCheck = Callable[[Session, Case, Officer], dict[str, Any]]
 """For a step taken inside one unit (a MAGESTY OPD): raises Forbidden for an officer of another
@@ -122,6 +155,27 @@ class OfficerCases:
             case = load_case(session, nomor_kasus, sop=self.table.sop.kode)
             require_agency(case, officer)
             return case
+
+    def add_view(self, model: type[V], read: Callable[[Session, Case], V], *, summary: str) -> None:
+        """``GET /kasus/{nomor_kasus}``: the case as its agency's officers see it (``read``), with
+        the workflow's live status while it is open."""
+
+        async def view(case: Case, sessions: SessionsDep, client: TemporalClientDep) -> KasusRead:
+            shown: KasusRead = await run_db(sessions, read, case)
+            shown.status_langsung = await live_or_none(client, case)
+            return shown
+
+        # evaluated here, not from the module's names: the dependency is this SOP's own
+        view.__annotations__["case"] = Annotated[Case, Depends(self.current_case)]
+        view.__doc__ = summary
+        self.router.add_api_route(
+            "/kasus/{nomor_kasus}",
+            view,
+            methods=["GET"],
+            response_model=model,
+            responses=responses(401, 403, 404),
+            name="officer_view",
+        )
 
     # --- the action routes --------------------------------------------------------------------
     def _add_action_route(self, row: OfficerStep) -> None:

@@ -9,10 +9,8 @@ database (the workflow gets ids). An OPD officer acts only on requests of the OP
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NoReturn
 
 from fastapi import APIRouter, Response, status
@@ -30,6 +28,7 @@ from api.case_access import (
     require_agency,
     start_case,
 )
+from api.cases.intake import case_number, open_case
 from api.cases.routes import AuditRead, OfficerCases, tasks_of, trail_of
 from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, run_db
 from api.errors import (
@@ -207,16 +206,9 @@ def _check_form(service: MagestyLayanan, isian: dict[str, str]) -> dict[str, str
     return clean
 
 
-def _case_number(akun_id: int, idempotency_key: str | None) -> str:
-    if idempotency_key:
-        digest = hashlib.sha256(f"{MAGELANG.kode}:{akun_id}:{idempotency_key}".encode()).hexdigest()
-        return f"MGS-K{digest[:12].upper()}"
-    return f"MGS-{datetime.now(UTC).strftime('%y%m%d')}-{secrets.token_hex(4).upper()}"
-
-
 def _record(
     session: Session, akun: MagestyAkun, body: PermohonanCreate, number: str
-) -> tuple[PermohonanMasuk, bool]:
+) -> tuple[bool, PermohonanMasuk]:
     """Write the case and the request; False when this number was filed before (a retry whose
     key's answer was never stored, see api/idempotency.py), whose answer is then the stored
     request's, never the new body's."""
@@ -228,6 +220,7 @@ def _record(
             select(MagestyLayanan).where(MagestyLayanan.kode == existing.layanan_kode)
         )
         return (
+            False,
             PermohonanMasuk(
                 case_number=number,
                 akun_id=akun.id,
@@ -238,7 +231,6 @@ def _record(
                     select(MagestyOpd.nama).where(MagestyOpd.kode == existing.opd_kode)
                 ),
             ),
-            False,
         )
     service = session.scalar(
         select(MagestyLayanan).where(
@@ -258,7 +250,7 @@ def _record(
         opd_nama=session.scalar(select(MagestyOpd.nama).where(MagestyOpd.kode == service.opd_kode)),
     )
     if session.scalar(select(Case.id).where(Case.case_number == number)) is not None:
-        return inp, False
+        return False, inp
     isian = _check_form(service, body.isian)
     session.add(
         Case(
@@ -286,8 +278,8 @@ def _record(
         session.commit()
     except IntegrityError:
         session.rollback()
-        return inp, False
-    return inp, True
+        return False, inp
+    return True, inp
 
 
 def _forget(session: Session, number: str) -> None:
@@ -318,11 +310,9 @@ async def ajukan(
     Idempotency-Key and body answers 200 with the same request."""
 
     async def run() -> PermohonanCreated:
-        number = _case_number(akun.id, idempotency_key)
-        inp, created = await run_db(sessions, _record, akun, body, number)
-        if not created:
-            response.status_code = status.HTTP_200_OK
-        try:
+        number = case_number("MGS", idempotency_key, MAGELANG.kode, akun.id)
+
+        async def start(inp: PermohonanMasuk) -> None:
             await start_case(
                 client,
                 MagestyLayananWorkflow.run,
@@ -334,12 +324,15 @@ async def ajukan(
                 task_queue=settings.task_queue,
                 summary=f"{inp.layanan_kode} ({inp.opd_kode}): {number}",
             )
-        except RPCError as err:
-            if created:
-                await run_db(sessions, _forget, number)
-            raise Unavailable(
-                "Permohonan belum dapat diterima, coba lagi", code="temporal_error"
-            ) from err
+
+        inp = await open_case(
+            sessions,
+            response,
+            record=lambda s: _record(s, akun, body, number),
+            forget=lambda s: _forget(s, number),
+            start=start,
+            refused="Permohonan belum dapat diterima, coba lagi",
+        )
         return PermohonanCreated(
             nomor_kasus=number, status="diajukan", layanan=inp.layanan_kode, opd=inp.opd_kode
         )

@@ -2,9 +2,6 @@
 (step 1's input) and gets its case number; the workflow starts at penerimaan.
 """
 
-import hashlib
-import secrets
-from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Response, status
@@ -13,19 +10,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from temporalio.client import Client
-from temporalio.service import RPCError
 
 from alur.phones import normalize_mobile
 from api.case_access import (
     start_case,
 )
+from api.cases.intake import case_number, open_case
 from api.deps import (
     SessionsDep,
     SettingsDep,
     TemporalClientDep,
-    run_db,
 )
-from api.errors import Unavailable, responses
+from api.errors import responses
 from api.idempotency import PUBLIK, idempotency_responses, idempotent
 from api.idempotency import IdempotencyKey as IdempotencyKey  # for its action routes
 from db.models import Case, CaseContact
@@ -74,16 +70,6 @@ class LaporanCreated(BaseModel):
     tautan_publik: str
 
 
-def _case_number(idempotency_key: str | None) -> str:
-    """``MLG-YYMMDD-XXXXXXXX``, or ``MLG-K`` and a hash of the Idempotency-Key: a key always
-    gives the same number, so a retried request finds its case."""
-    day = datetime.now(UTC).strftime("%y%m%d")
-    if idempotency_key:
-        digest = hashlib.sha256(f"{MALANG.kode}:{idempotency_key}".encode()).hexdigest()
-        return f"MLG-K{digest[:12].upper()}"
-    return f"MLG-{day}-{secrets.token_hex(4).upper()}"
-
-
 @router.post(
     "/laporan",
     response_model=LaporanCreated,
@@ -105,18 +91,15 @@ async def file_report(
     A retry with the same Idempotency-Key and body answers 200 with the same case."""
 
     async def run() -> LaporanCreated:
-        number = _case_number(idempotency_key)
-        created_here = await run_db(sessions, _record_intake, body, number)
-        if not created_here:
-            response.status_code = status.HTTP_200_OK
-        try:
-            await _start(client, settings.task_queue, body, number)
-        except RPCError as err:
-            if created_here:  # nothing half-written: no case without its workflow
-                await run_db(sessions, _forget_intake, number)
-            raise Unavailable(
-                "Laporan belum dapat diterima, coba lagi", code="temporal_error"
-            ) from err
+        number = case_number("MLG", idempotency_key, MALANG.kode)
+        await open_case(
+            sessions,
+            response,
+            record=lambda s: (_record_intake(s, body, number), number),
+            forget=lambda s: _forget_intake(s, number),
+            start=lambda n: _start(client, settings.task_queue, body, n),
+            refused="Laporan belum dapat diterima, coba lagi",
+        )
         return LaporanCreated(
             nomor_kasus=number,
             status="diterima",

@@ -6,29 +6,21 @@ router builder (``api.cases.routes``); this module keeps only what Malang's case
 report as the citizen wrote it and the citizen's contact, masked.
 """
 
-from datetime import datetime
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alur.masking import mask_name, mask_phone
-from api.cases.routes import AuditRead, OfficerCases, live_or_none, tasks_of, trail_of
-from api.deps import SessionsDep, TemporalClientDep, run_db
-from api.errors import responses
+from api.cases.routes import KasusRead, OfficerCases, kasus_fields
 from api.malang.intake import router as intake_router
-from api.routers.tasks import TaskRead
 from db.models import Case, CaseContact
-from workflows.case.models import CaseStatus
 from workflows.malang.steps import LANGKAH
 
 CASES = OfficerCases(LANGKAH)
 
 router = APIRouter(prefix="/malang", tags=["malang"])
 router.include_router(intake_router)
-router.include_router(CASES.router)
 
 
 class ContactRead(BaseModel):
@@ -39,52 +31,24 @@ class ContactRead(BaseModel):
     kanal_balasan: str | None
 
 
-class CaseOfficerRead(BaseModel):
-    """Everything an officer of the agency sees of a case."""
+class CaseOfficerRead(KasusRead):
+    """Everything an officer of the agency sees of a case: the report as filed, contact masked."""
 
-    nomor_kasus: str
     jenis: str
     kanal: str
-    judul: str
     isi: str | None
-    status: str
-    langkah_sekarang: str | None
-    sla_terlampaui: bool
     kontak: ContactRead | None
-    dibuat: datetime
-    selesai: datetime | None
     tanggapan: str | None
     alasan_penutupan: str | None
-    tugas: list[TaskRead]
-    jejak_audit: list[AuditRead]
-    status_langsung: CaseStatus | None
-
-
-@router.get(
-    "/kasus/{nomor_kasus}", response_model=CaseOfficerRead, responses=responses(401, 403, 404)
-)
-async def officer_view(
-    case: Annotated[Case, Depends(CASES.current_case)],
-    sessions: SessionsDep,
-    client: TemporalClientDep,
-) -> CaseOfficerRead:
-    """The case as its agency's officers see it: every task and every audit line, contact masked."""
-    view = await run_db(sessions, _read_case, case)
-    view.status_langsung = await live_or_none(client, case)
-    return view
 
 
 def _read_case(session: Session, case: Case) -> CaseOfficerRead:
     contact = session.scalar(select(CaseContact).where(CaseContact.case_id == case.id))
     return CaseOfficerRead(
-        nomor_kasus=case.case_number,
+        **kasus_fields(session, case),
         jenis=case.kind,
         kanal=case.channel,
-        judul=case.subject,
         isi=case.description,
-        status=case.status,
-        langkah_sekarang=case.current_step,
-        sla_terlampaui=case.sla_breached,
         kontak=ContactRead(
             nama=mask_name(contact.name),
             telepon=mask_phone(contact.phone),
@@ -92,11 +56,16 @@ def _read_case(session: Session, case: Case) -> CaseOfficerRead:
         )
         if contact
         else None,
-        dibuat=case.created_at,
-        selesai=case.closed_at,
         tanggapan=case.public_response,
         alasan_penutupan=case.closing_reason,
-        tugas=tasks_of(session, case),
-        jejak_audit=trail_of(session, case),
-        status_langsung=None,
     )
+
+
+CASES.add_view(
+    CaseOfficerRead,
+    _read_case,
+    summary="The case as its agency's officers see it: every task and every audit line, "
+    "contact masked.",
+)
+
+router.include_router(CASES.router)

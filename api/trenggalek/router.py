@@ -7,18 +7,12 @@ through the router builder (``api.cases.routes``); this module keeps only what T
 view adds: the agenda number, the proposer and every version of the text.
 """
 
-from datetime import datetime
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.cases.routes import AuditRead, OfficerCases, live_or_none, tasks_of, trail_of
-from api.deps import SessionsDep, TemporalClientDep, run_db
-from api.errors import AlurError, Conflict, responses
-from api.routers.tasks import TaskRead
+from api.cases.routes import KasusRead, OfficerCases, kasus_fields
+from api.errors import AlurError, Conflict
 from api.trenggalek.jejak import router as jejak_router
 from api.trenggalek.trail import VersiRead, read_versions
 from api.trenggalek.usulan import router as usulan_router
@@ -43,42 +37,18 @@ CASES = OfficerCases(LANGKAH, done=_closed)
 router = APIRouter(prefix="/trenggalek", tags=["trenggalek"])
 router.include_router(usulan_router)
 router.include_router(jejak_router)
-router.include_router(CASES.router)
 
 
-class UsulanOfficerRead(BaseModel):
-    """Everything an officer of the agency sees of a proposal."""
+class UsulanOfficerRead(KasusRead):
+    """Everything an officer of the agency sees of a proposal: its agenda line, the proposer and
+    every version of its text."""
 
-    nomor_kasus: str
     nomor_agenda: str | None
-    judul: str
     ringkasan: str | None
     pengusul: str | None
-    status: str
-    langkah_sekarang: str | None
-    sla_terlampaui: bool
-    dibuat: datetime
-    selesai: datetime | None
     hasil: str | None
     alasan_penolakan: str | None
-    tugas: list[TaskRead]
     versi_naskah: list[VersiRead]
-    jejak_audit: list[AuditRead]
-    status_langsung: CaseStatus | None
-
-
-@router.get(
-    "/kasus/{nomor_kasus}", response_model=UsulanOfficerRead, responses=responses(401, 403, 404)
-)
-async def officer_view(
-    case: Annotated[Case, Depends(CASES.current_case)],
-    sessions: SessionsDep,
-    client: TemporalClientDep,
-) -> UsulanOfficerRead:
-    """The proposal as its agency's officers see it: tasks, every text version, the audit trail."""
-    view = await run_db(sessions, _read_case, case)
-    view.status_langsung = await live_or_none(client, case)
-    return view
 
 
 def _read_case(session: Session, case: Case) -> UsulanOfficerRead:
@@ -86,20 +56,20 @@ def _read_case(session: Session, case: Case) -> UsulanOfficerRead:
         select(TrenggalekUsulan).where(TrenggalekUsulan.case_number == case.case_number)
     )
     return UsulanOfficerRead(
-        nomor_kasus=case.case_number,
+        **kasus_fields(session, case),
         nomor_agenda=entry.nomor_agenda if entry else None,
-        judul=case.subject,
         ringkasan=case.description,
         pengusul=entry.pengusul if entry else None,
-        status=case.status,
-        langkah_sekarang=case.current_step,
-        sla_terlampaui=case.sla_breached,
-        dibuat=case.created_at,
-        selesai=case.closed_at,
         hasil=case.public_response,
         alasan_penolakan=case.closing_reason,
-        tugas=tasks_of(session, case),
         versi_naskah=read_versions(session, case.case_number),
-        jejak_audit=trail_of(session, case),
-        status_langsung=None,
     )
+
+
+CASES.add_view(
+    UsulanOfficerRead,
+    _read_case,
+    summary="The proposal as its agency's officers see it: tasks, every text version, the trail.",
+)
+
+router.include_router(CASES.router)

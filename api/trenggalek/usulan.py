@@ -2,24 +2,20 @@
 service application (its case and agenda number); step 1, pengumpulan_data, opens for them.
 """
 
-import hashlib
-import secrets
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
-from temporalio.service import RPCError
 
 from alur.settings import Settings
 from api.case_access import (
     start_case,
 )
-from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, run_db
-from api.errors import Forbidden, Unavailable, responses
+from api.cases.intake import case_number, open_case
+from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep
+from api.errors import Forbidden, responses
 from api.idempotency import IdempotencyKey as IdempotencyKey  # for its action routes
 from api.idempotency import idempotency_responses, idempotent
 from api.trenggalek.trail import WIB
@@ -55,16 +51,6 @@ class UsulanCreated(BaseModel):
     status: str
     langkah_sekarang: str
     tautan_jejak: str
-
-
-def _case_number(proposer: str, idempotency_key: str | None) -> str:
-    """``TRG-YYMMDD-XXXXXXXX``, or ``TRG-K`` and a hash of the proposer and the Idempotency-Key:
-    the proposer's retried request finds its case; another officer's same key is another case."""
-    if idempotency_key:
-        scoped = f"{TRENGGALEK.kode}:{proposer}:{idempotency_key}"
-        digest = hashlib.sha256(scoped.encode()).hexdigest()
-        return f"TRG-K{digest[:12].upper()}"
-    return f"TRG-{datetime.now(UTC).strftime('%y%m%d')}-{secrets.token_hex(4).upper()}"
 
 
 def _require_proposer(officer: Officer) -> None:
@@ -124,13 +110,10 @@ async def _propose(
     idempotency_key: str | None,
 ) -> UsulanCreated:
     """The proposal's work, once per Idempotency-Key: its case, agenda line and workflow."""
-    number = _case_number(officer.username, idempotency_key)
-    created_here, agenda = await run_db(
-        sessions, _register, body, number, officer.username, settings.trenggalek.kode_unit_agenda
-    )
-    if not created_here:
-        response.status_code = status.HTTP_200_OK
-    try:
+    number = case_number("TRG", idempotency_key, TRENGGALEK.kode, officer.username)
+    unit = settings.trenggalek.kode_unit_agenda
+
+    async def start(agenda: str) -> None:
         await _start(
             client,
             settings.task_queue,
@@ -142,10 +125,15 @@ async def _propose(
                 max_rounds_per_run=settings.trenggalek.max_rounds_per_run,
             ),
         )
-    except RPCError as err:
-        if created_here:  # nothing half-written: no case without its workflow
-            await run_db(sessions, _forget, number)
-        raise Unavailable("Usulan belum dapat dibuat, coba lagi", code="temporal_error") from err
+
+    agenda = await open_case(
+        sessions,
+        response,
+        record=lambda s: _register(s, body, number, officer.username, unit),
+        forget=lambda s: _forget(s, number),
+        start=start,
+        refused="Usulan belum dapat dibuat, coba lagi",
+    )
     return UsulanCreated(
         nomor_kasus=number,
         nomor_agenda=agenda,

@@ -21,24 +21,19 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.case_records import AuditEntry
     from activities.notifications import NotificationActivities, NotifyOfficersInput
     from alur.case_ref import CaseRef
     from alur.temporal import SA_STATUS, SA_STEP
     from sop.models import Sop, SopStep
     from workflows.case import policies
     from workflows.case.models import OfficerAction, OpenTask
+    from workflows.case.records import notify
     from workflows.case.trail import CaseTrail, due_at, task_key
 
 A = TypeVar("A", bound=OfficerAction)
 
 Check = Callable[[Any], str | None]
 """A step's own rule: returns the reason to refuse an action, or None to accept it."""
-
-
-def notification_queue() -> str:
-    """The notification task queue that pairs with this workflow's own queue."""
-    return f"{workflow.info().task_queue}-notifications"
 
 
 @dataclass
@@ -204,7 +199,7 @@ class HumanSteps:
     async def _escalate(self, step: SopStep, round: int, key: str, superior: str) -> None:
         """Tell the superior role's officers; the audit says how many were told, or why none."""
         try:
-            result = await workflow.execute_activity_method(
+            result = await notify(
                 NotificationActivities.notify_officers,
                 NotifyOfficersInput(
                     case=self.case,
@@ -219,10 +214,6 @@ class HumanSteps:
                         f"{step.pelaksana}."
                     ),
                 ),
-                task_queue=notification_queue(),
-                start_to_close_timeout=policies.NOTIFY_START_TO_CLOSE,
-                schedule_to_close_timeout=policies.NOTIFY_SCHEDULE_TO_CLOSE,
-                retry_policy=policies.NOTIFY_RETRY,
                 summary=f"eskalasi {step.kode} ke {superior}",
             )
         except ActivityError as err:
@@ -244,28 +235,3 @@ class HumanSteps:
         """At the end of a case, every action still queued is recorded as refused."""
         while self.inbox:
             await self.refuse(self.inbox.pop(0), None, "Kasus sudah selesai", current=None)
-
-    # --- audit helpers ------------------------------------------------------------------------
-    def entry(
-        self,
-        step: str | None,
-        round: int | None,
-        event: str,
-        *,
-        by: OfficerAction | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> AuditEntry:
-        """An audit line of this case (see ``CaseTrail.entry``)."""
-        return self.trail.entry(step, round, event, by=by, detail=detail)
-
-    async def audit(
-        self,
-        step: str | None,
-        round: int | None,
-        event: str,
-        *,
-        by: OfficerAction | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        """Write one audit line now."""
-        await self.trail.audit(step, round, event, by=by, detail=detail)

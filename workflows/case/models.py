@@ -69,3 +69,13 @@ class Lanjutan(BaseModel):
     sla_breached: bool
     seen: list[str]
     inbox: list[tuple[str, dict[str, object]]]
+
+
+class HasilKasus(BaseModel):
+    """How an officer case ended: its final status, the rounds it took, whether a step breached;
+    an SOP's result adds what its case produced."""
+
+    case_number: str
+    status: str
+    rounds: int
+    sla_breached: bool

@@ -144,7 +144,7 @@ class OfficerCase:
                 subject=subject,
                 status=self._status,
                 opened_at=workflow.now(),
-                audit=self._steps.entry(step, None, "kasus_dibuka", detail=detail),
+                audit=self._steps.trail.entry(step, None, "kasus_dibuka", detail=detail),
             ),
             summary=summary,
         )
@@ -173,7 +173,7 @@ class OfficerCase:
                 closing_reason=reason,
                 public_response=response,
                 closed_at=workflow.now(),
-                audit=steps.entry(None, None, f"kasus_{status}", detail=detail),
+                audit=steps.trail.entry(None, None, f"kasus_{status}", detail=detail),
             ),
             summary=f"{noun.lower()} {status}",
         )

@@ -1,4 +1,5 @@
-"""Writing the case's read model from a workflow: as local activities.
+"""Writing the case's read model from a workflow (as local activities), and sending a message
+(on the notifications queue, under the provider's rate limit).
 
 A case's database writes (task opened, step done, audit line) are quick, local and idempotent, so
 they run as local activities inside the workflow task instead of a round trip through the task
@@ -17,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import policies
 
 I = TypeVar("I")  # noqa: E741
+R = TypeVar("R")
 
 
 async def record(activity: Callable[[Any, I], None], arg: I, *, summary: str) -> None:
@@ -28,3 +30,22 @@ async def record(activity: Callable[[Any, I], None], arg: I, *, summary: str) ->
         retry_policy=policies.DB_RETRY,
         summary=summary,
     )
+
+
+def notification_queue() -> str:
+    """The notification task queue that pairs with this workflow's own queue."""
+    return f"{workflow.info().task_queue}-notifications"
+
+
+async def notify(activity: Callable[[Any, I], R], arg: I, *, summary: str) -> R:
+    """Run one message-sending activity with the shared notification bounds and retries."""
+    result: R = await workflow.execute_activity_method(
+        activity,
+        arg,
+        task_queue=notification_queue(),
+        start_to_close_timeout=policies.NOTIFY_START_TO_CLOSE,
+        schedule_to_close_timeout=policies.NOTIFY_SCHEDULE_TO_CLOSE,
+        retry_policy=policies.NOTIFY_RETRY,
+        summary=summary,
+    )
+    return result

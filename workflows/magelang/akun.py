@@ -22,7 +22,8 @@ with workflow.unsafe.imports_passed_through():
     from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS, SA_STEP
     from sop.magelang import MAGELANG
     from workflows.case import policies
-    from workflows.case.human_step import HumanSteps, notification_queue
+    from workflows.case.human_step import HumanSteps
+    from workflows.case.records import notification_queue
     from workflows.magelang.models import (
         AktivasiInput,
         AkunMasuk,
@@ -285,7 +286,7 @@ class MagestyAkunWorkflow:
         )
 
     async def _catat(self, event: str, detail: dict[str, object]) -> None:
-        await self._steps.audit(STEP, None, event, detail=detail)
+        await self._steps.trail.audit(STEP, None, event, detail=detail)
 
     def _akhiri(self, status: str) -> None:
         self._status = status

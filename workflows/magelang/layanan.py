@@ -15,10 +15,8 @@ with workflow.unsafe.imports_passed_through():
     from alur.temporal import SA_STATUS, SA_STEP
     from sop.magelang import MAGELANG
     from sop.skm import ikm_of_response
-    from workflows.case import policies
-    from workflows.case.human_step import notification_queue
     from workflows.case.officer_case import OfficerCase
-    from workflows.case.records import record
+    from workflows.case.records import notify, record
     from workflows.magelang.models import (
         CatatSurveiInput,
         HasilPermohonan,
@@ -131,7 +129,7 @@ class MagestyLayananWorkflow(OfficerCase):
     async def _kabari(self, inp: PermohonanMasuk, body: str) -> None:
         """Tell the citizen; a number that cannot receive is recorded and the request goes on."""
         try:
-            await workflow.execute_activity_method(
+            await notify(
                 MagestyActivities.kabari_warga_magesty,
                 KabariWargaInput(
                     akun_id=inp.akun_id,
@@ -141,21 +139,19 @@ class MagestyLayananWorkflow(OfficerCase):
                     purpose="hasil_layanan",
                     body=body,
                 ),
-                task_queue=notification_queue(),
-                start_to_close_timeout=policies.NOTIFY_START_TO_CLOSE,
-                schedule_to_close_timeout=policies.NOTIFY_SCHEDULE_TO_CLOSE,
-                retry_policy=policies.NOTIFY_RETRY,
                 summary="kabari warga: hasil layanan",
             )
         except ActivityError as err:
-            await self._steps.audit(
+            await self._steps.trail.audit(
                 None,
                 None,
                 "notifikasi_gagal",
                 detail={"tujuan": "hasil_layanan", "alasan": str(err.cause)},
             )
             return
-        await self._steps.audit(None, None, "notifikasi_warga", detail={"tujuan": "hasil_layanan"})
+        await self._steps.trail.audit(
+            None, None, "notifikasi_warga", detail={"tujuan": "hasil_layanan"}
+        )
 
     async def _survei(self, inp: PermohonanMasuk) -> str:
         """Step 6: the survey is open for the SOP's 15 hours."""
@@ -166,7 +162,7 @@ class MagestyLayananWorkflow(OfficerCase):
             [SA_STEP.value_set(SURVEI), SA_STATUS.value_set(self._status)]
         )
         workflow.set_current_details("Menunggu survei kepuasan warga (15 jam)")
-        await self._steps.audit(
+        await self._steps.trail.audit(
             SURVEI, None, "langkah_dimulai", detail={"mutu_baku": step.waktu_teks}
         )
         try:
@@ -196,7 +192,7 @@ class MagestyLayananWorkflow(OfficerCase):
         detail: dict[str, object] = {"status": status}
         if ikm is not None:
             detail.update(ikm=ikm.ikm, mutu=ikm.mutu)
-        await self._steps.audit(SURVEI, None, f"survei_{status}", detail=detail)
+        await self._steps.trail.audit(SURVEI, None, f"survei_{status}", detail=detail)
         return status
 
     async def _tutup(

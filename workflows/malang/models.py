@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
-from workflows.case.models import Lanjutan, OfficerAction
+from workflows.case.models import HasilKasus, Lanjutan, OfficerAction
 from workflows.case.text import Teks, TeksOpsional
 
 
@@ -62,13 +62,9 @@ class LaporanMasuk(BaseModel):
     lanjutan: LanjutanMalang | None = None
 
 
-class HasilLaporan(BaseModel):
-    """How the case ended."""
+class HasilLaporan(HasilKasus):
+    """How the case ended, with the response or the reason it was closed."""
 
-    case_number: str
-    status: str
-    rounds: int
-    sla_breached: bool
     tanggapan: str | None = None
     alasan_penutupan: str | None = None
 

@@ -15,9 +15,8 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities, NotifyCitizenInput
-    from workflows.case import policies
-    from workflows.case.human_step import notification_queue
     from workflows.case.officer_case import OfficerCase
+    from workflows.case.records import notify
     from workflows.malang.models import (
         Disposisi,
         DrafTanggapan,
@@ -168,7 +167,7 @@ class MalangPengelolaanTIKWorkflow(OfficerCase):
         and the case still closes (the public page has the answer)."""
         case, steps = self._case, self._steps
         try:
-            result = await workflow.execute_activity_method(
+            result = await notify(
                 NotificationActivities.notify_citizen,
                 NotifyCitizenInput(
                     case=case,
@@ -177,18 +176,14 @@ class MalangPengelolaanTIKWorkflow(OfficerCase):
                     purpose=purpose,
                     body=body,
                 ),
-                task_queue=notification_queue(),
-                start_to_close_timeout=policies.NOTIFY_START_TO_CLOSE,
-                schedule_to_close_timeout=policies.NOTIFY_SCHEDULE_TO_CLOSE,
-                retry_policy=policies.NOTIFY_RETRY,
                 summary=f"kabari warga: {purpose}",
             )
         except ActivityError as err:
-            await steps.audit(
+            await steps.trail.audit(
                 None, None, "notifikasi_gagal", detail={"tujuan": purpose, "alasan": str(err.cause)}
             )
             return
-        await steps.audit(
+        await steps.trail.audit(
             None,
             None,
             "notifikasi_warga",

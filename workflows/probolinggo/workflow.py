@@ -53,8 +53,7 @@ with workflow.unsafe.imports_passed_through():
     from sop.probolinggo import PROBOLINGGO
     from workflows.case import policies
     from workflows.case.citizen_step import CitizenSteps
-    from workflows.case.human_step import notification_queue
-    from workflows.case.records import record
+    from workflows.case.records import notification_queue, notify, record
     from workflows.probolinggo.models import (
         Hasil,
         HasilRegistrasi,
@@ -184,17 +183,13 @@ class ProbolinggoRegistrasiWorkflow:
             return await self._finish("gagal")
         await self._steps.audit("registrasi_berhasil", "akun_dibuat", {"siak": self._siak})
         try:
-            await workflow.execute_activity_method(
+            await notify(
                 ProbolinggoSmsActivities.kabari_registrasi_berhasil,
                 KabarBerhasilInput(
                     case=self._case,
                     registration_id=self._inp.registration_id,
                     key=f"{self._case.workflow_id}/registrasi_berhasil",
                 ),
-                task_queue=notification_queue(),
-                start_to_close_timeout=policies.NOTIFY_START_TO_CLOSE,
-                schedule_to_close_timeout=policies.NOTIFY_SCHEDULE_TO_CLOSE,
-                retry_policy=policies.NOTIFY_RETRY,
                 summary="SMS registrasi berhasil",
             )
         except ActivityError as err:

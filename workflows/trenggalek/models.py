@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
-from workflows.case.models import Lanjutan, OfficerAction
+from workflows.case.models import HasilKasus, Lanjutan, OfficerAction
 from workflows.case.text import TIDAK_KOSONG, Teks, TeksOpsional
 
 RANTAI_TELAAH: tuple[str, ...] = ("kasi", "kepala_bidang", "sekretaris", "kepala_dinas")
@@ -66,13 +66,9 @@ class UsulanMasuk(BaseModel):
     lanjutan: LanjutanTrenggalek | None = None
 
 
-class HasilUsulan(BaseModel):
-    """How the case ended."""
+class HasilUsulan(HasilKasus):
+    """How the case ended, with how it is provided or why it was rejected."""
 
-    case_number: str
-    status: str
-    rounds: int
-    sla_breached: bool
     cara_penyediaan: CaraPenyediaan | None = None
     alasan_penolakan: str | None = None
 

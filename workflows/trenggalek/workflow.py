@@ -216,7 +216,7 @@ class TrenggalekPemanfaatanAplikasiWorkflow(OfficerCase):
             ),
             summary="terbitkan halaman publik",
         )
-        await self._steps.audit(
+        await self._steps.trail.audit(
             "penyiapan_layanan",
             self._round,
             "informasi_terbit",

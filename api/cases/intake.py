@@ -1,0 +1,58 @@
+"""Opening a case at the API, the same way for every SOP: its number, its rows, its workflow.
+
+The API writes the case's rows first (the personal data a workflow must never carry stays in the
+database), then starts the workflow. Nothing is half-written: when Temporal cannot take the start,
+the rows this request wrote are deleted again and the client gets 503 with a message; a retried
+request (the same case number) finds its rows and joins the running case (``start_case``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from fastapi import Response, status
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.service import RPCError
+
+from api.deps import run_db
+from api.errors import Unavailable
+
+I = TypeVar("I")  # noqa: E741
+
+
+def case_number(prefix: str, idempotency_key: str | None, *scope: object) -> str:
+    """``PREFIX-YYMMDD-XXXXXXXX``, or ``PREFIX-K`` and a hash of ``scope`` and the
+    Idempotency-Key: a key always gives the same number within its scope (the SOP, and the
+    officer or account that sent it), so a retried request finds its case."""
+    if idempotency_key:
+        scoped = ":".join([*(str(s) for s in scope), idempotency_key])
+        return f"{prefix}-K{hashlib.sha256(scoped.encode()).hexdigest()[:12].upper()}"
+    return f"{prefix}-{datetime.now(UTC).strftime('%y%m%d')}-{secrets.token_hex(4).upper()}"
+
+
+async def open_case(
+    sessions: sessionmaker[Session],
+    response: Response,
+    *,
+    record: Callable[[Session], tuple[bool, I]],
+    forget: Callable[[Session], None],
+    start: Callable[[I], Awaitable[None]],
+    refused: str,
+) -> I:
+    """Write the case (``record`` answers whether this request created it, and what the start
+    needs), start its workflow, and undo the write when the start fails. A case found rather than
+    created answers 200."""
+    created, found = await run_db(sessions, record)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    try:
+        await start(found)
+    except RPCError as err:
+        if created:  # nothing half-written: no case without its workflow
+            await run_db(sessions, forget)
+        raise Unavailable(refused, code="temporal_error") from err
+    return found
