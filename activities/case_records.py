@@ -114,14 +114,7 @@ def _audit(session: Session, case: CaseRef, entry: AuditEntry) -> None:
             event_key=entry.key,
             workflow_id=case.workflow_id,
             case_number=case.case_number,
-            step=entry.step,
-            round=entry.round,
-            event=entry.event,
-            actor=entry.actor,
-            actor_role=entry.actor_role,
-            action_id=entry.action_id,
-            detail=entry.detail,
-            at=entry.at,
+            **entry.model_dump(exclude={"key"}),
         )
     )
 

@@ -195,15 +195,8 @@ class MagestyActivities:
                 return
             s.add(
                 MagestySurvei(
-                    case_number=inp.case_number,
-                    layanan_kode=inp.layanan_kode,
-                    opd_kode=inp.opd_kode,
-                    status=inp.status,
-                    nilai=inp.nilai,
+                    **inp.model_dump(exclude={"ikm"}),
                     ikm=Decimal(inp.ikm) if inp.ikm is not None else None,
-                    saran=inp.saran,
-                    dibuka_at=inp.dibuka_at,
-                    ditutup_at=inp.ditutup_at,
                 )
             )
 

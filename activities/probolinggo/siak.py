@@ -8,7 +8,7 @@ client of a real SIAK web service (Dukcapil's) implements the same method and ra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Protocol
 
@@ -54,12 +54,5 @@ class DbPopulationRegister:
             row = s.scalar(select(PopulationRecord).where(PopulationRecord.nik == nik))
         if row is None:
             return None
-        return RegisterEntry(
-            nik=row.nik,
-            nama=row.nama,
-            tempat_lahir=row.tempat_lahir,
-            tanggal_lahir=row.tanggal_lahir,
-            jenis_kelamin=row.jenis_kelamin,
-            alamat=row.alamat,
-            kode_wilayah=row.kode_wilayah,
-        )
+        # the entry is the register's row, field for field (only what registration compares)
+        return RegisterEntry(**{f.name: getattr(row, f.name) for f in fields(RegisterEntry)})

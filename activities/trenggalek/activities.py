@@ -91,13 +91,8 @@ class TrenggalekActivities:
             s.add(
                 TrenggalekAplikasiPublik(
                     case_number=number,
-                    nama_aplikasi=inp.nama_aplikasi,
-                    ringkasan=inp.ringkasan,
-                    tautan=inp.tautan,
-                    media_komunikasi=inp.media_komunikasi,
-                    cara_penyediaan=inp.cara_penyediaan,
-                    disetujui_pada=inp.disetujui_pada,
                     diterbitkan_pada=inp.at,
+                    **inp.model_dump(exclude={"case", "at"}),
                 )
             )
 

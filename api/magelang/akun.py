@@ -67,14 +67,7 @@ router = APIRouter(tags=["magelang"])
 def aturan_dari(settings: Settings) -> AturanAktivasi:
     """The activation's limits a new account starts with, from ``Settings.magelang``: they travel
     in the workflow's input, so a running account keeps the rules it started with."""
-    m = settings.magelang
-    return AturanAktivasi(
-        kode_berlaku=m.kode_berlaku,
-        maks_percobaan=m.maks_percobaan,
-        jeda_kirim_ulang=m.jeda_kirim_ulang,
-        maks_kirim_ulang=m.maks_kirim_ulang,
-        akun_kedaluwarsa=m.akun_kedaluwarsa,
-    )
+    return AturanAktivasi.model_validate(settings.magelang, from_attributes=True)
 
 
 class AkunCreate(BaseModel):

@@ -40,22 +40,9 @@ def to_read(task: Task, now: datetime) -> TaskRead:
     deadline has passed, even before the workflow's timer fires; a closed one if it ran late."""
     still_open = task.status == "open"
     late = task.overdue or (still_open and task.due_at is not None and task.due_at < now)
-    return TaskRead(
-        case_number=task.case_number,
-        sop=task.sop,
-        step=task.step,
-        round=task.round,
-        role=task.role,
-        assignee=task.assignee,
-        title=task.title,
-        opened_at=task.opened_at,
-        due_at=task.due_at,
-        overdue=late,
-        status=task.status,
-        completed_at=task.completed_at,
-        completed_by=task.completed_by,
-        outcome=task.outcome,
-    )
+    read = TaskRead.model_validate(task, from_attributes=True)
+    read.overdue = late
+    return read
 
 
 @router.get("", response_model=list[TaskRead], responses=responses(401))

@@ -64,17 +64,24 @@ class AplikasiPublikRead(BaseModel):
     diterbitkan_pada: datetime
 
 
+_PUBLIC_COLUMNS = (
+    "nama_aplikasi",
+    "ringkasan",
+    "tautan",
+    "media_komunikasi",
+    "cara_penyediaan",
+    "disetujui_pada",
+    "diterbitkan_pada",
+)
+"""The public page's columns, shown as stored (none personal); the first five are its texts."""
+_TEXTS = set(_PUBLIC_COLUMNS[:5]) | {"instansi"}
+
+
 def _to_read(row: TrenggalekAplikasiPublik) -> AplikasiPublikRead:
     return AplikasiPublikRead(
         nomor_kasus=row.case_number,
-        nama_aplikasi=row.nama_aplikasi,
-        ringkasan=row.ringkasan,
-        tautan=row.tautan,
-        media_komunikasi=row.media_komunikasi,
-        cara_penyediaan=row.cara_penyediaan,
         instansi=TRENGGALEK.identitas.instansi,
-        disetujui_pada=row.disetujui_pada,
-        diterbitkan_pada=row.diterbitkan_pada,
+        **{f: getattr(row, f) for f in _PUBLIC_COLUMNS},
     )
 
 
@@ -107,12 +114,7 @@ def published_html(nomor_kasus: str, session: SessionDep) -> HTMLResponse:
     app = _published(session, nomor_kasus)
     return HTMLResponse(
         render_public(
-            nama_aplikasi=app.nama_aplikasi,
-            ringkasan=app.ringkasan,
-            tautan=app.tautan,
-            media_komunikasi=app.media_komunikasi,
-            cara_penyediaan=app.cara_penyediaan,
-            instansi=app.instansi,
+            **app.model_dump(include=_TEXTS),
             disetujui_wib=wib(app.disetujui_pada),
             diterbitkan_wib=wib(app.diterbitkan_pada),
         )
