@@ -12,11 +12,13 @@ their domains and are built on the ``*_subject`` dependencies below.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
+from pydantic import BaseModel
 
 from alur.security import read_token
 from alur.settings import Settings
@@ -142,3 +144,12 @@ async def warga_probolinggo_subject(
 ) -> int:
     """The account id of a View Probolinggo citizen's token."""
     return int(subject_of(_credentials(found), _secret(request), WARGA_PROBOLINGGO))
+
+
+class TokenRead(BaseModel):
+    """A bearer token, OAuth2 style (so /docs' Authorize button works), for every login: officers,
+    MAGESTY citizens and View Probolinggo citizens; the token's ``typ`` says which."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime

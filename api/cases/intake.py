@@ -12,16 +12,21 @@ import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import Response, status
+from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.service import RPCError
 
 from api.deps import run_db
-from api.errors import Unavailable
+from api.errors import Unavailable, responses
+from api.idempotency import idempotency_responses, idempotent
+from db.models import Case
+from sop.models import Sop
 
 I = TypeVar("I")  # noqa: E741
+M = TypeVar("M", bound=BaseModel)
 
 
 def case_number(prefix: str, idempotency_key: str | None, *scope: object) -> str:
@@ -56,3 +61,65 @@ async def open_case(
             await run_db(sessions, forget)
         raise Unavailable(refused, code="temporal_error") from err
     return found
+
+
+def new_case(
+    sop: Sop,
+    number: str,
+    workflow_id: str,
+    *,
+    kind: str,
+    channel: str,
+    subject: str,
+    status: str,
+    step: str,
+    description: str | None = None,
+) -> Case:
+    """The case row a create writes before its workflow starts (the workflow fills in the rest)."""
+    return Case(
+        case_number=number,
+        workflow_id=workflow_id,
+        sop=sop.kode,
+        agency=sop.agensi,
+        kind=kind,
+        channel=channel,
+        subject=subject,
+        description=description,
+        status=status,
+        current_step=step,
+    )
+
+
+def create_responses(model: type[BaseModel], *statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a create route: its errors, and the 200 that answers a replayed key."""
+    return {
+        **responses(*statuses, 422, 503),
+        **idempotency_responses(model, replay_status=status.HTTP_200_OK),
+    }
+
+
+async def create_once(
+    sessions: sessionmaker[Session],
+    response: Response,
+    *,
+    principal: str,
+    key: str | None,
+    route: str,
+    body: BaseModel,
+    model: type[M],
+    run: Callable[[], Awaitable[M]],
+) -> M:
+    """A create under its Idempotency-Key: 201 the first time, 200 with the same body on a replay
+    (see ``api.idempotency.idempotent``)."""
+    return await idempotent(
+        sessions,
+        principal=principal,
+        key=key,
+        route=route,
+        body=body,
+        model=model,
+        first_status=status.HTTP_201_CREATED,
+        replay_status=status.HTTP_200_OK,
+        response=response,
+        run=run,
+    )

@@ -42,7 +42,7 @@ from api.errors import (
     Unprocessable,
     responses,
 )
-from api.principals import pendaftaran_magesty_subject, warga_magesty_subject
+from api.principals import TokenRead, pendaftaran_magesty_subject, warga_magesty_subject
 from db.base import utcnow
 from db.magelang.models import MagestyAkun
 from sop.magelang import MAGELANG
@@ -127,14 +127,6 @@ class LoginBody(BaseModel):
 
     akun: str = Field(min_length=3, max_length=200, description="email atau nomor WhatsApp")
     password: str = Field(min_length=1, max_length=128)
-
-
-class WargaToken(BaseModel):
-    """A citizen's bearer token (``typ: magesty``)."""
-
-    access_token: str
-    token_type: str = "bearer"
-    expires_at: datetime
 
 
 class AkunRead(BaseModel):
@@ -442,8 +434,8 @@ def _login(session: Session, body: LoginBody) -> MagestyAkun:
     return akun
 
 
-@router.post("/login", response_model=WargaToken, responses=responses(401, 403, 422))
-def login(body: LoginBody, sessions: SessionsDep, settings: SettingsDep) -> WargaToken:
+@router.post("/login", response_model=TokenRead, responses=responses(401, 403, 422))
+def login(body: LoginBody, sessions: SessionsDep, settings: SettingsDep) -> TokenRead:
     """Log in to MAGESTY (activated accounts only) for a citizen token."""
     with sessions() as session:
         akun = _login(session, body)
@@ -457,7 +449,7 @@ def login(body: LoginBody, sessions: SessionsDep, settings: SettingsDep) -> Warg
         secret=settings.jwt_secret.get_secret_value(),
         ttl=settings.magelang.token_warga_ttl,
     )
-    return WargaToken(access_token=token, expires_at=expires)
+    return TokenRead(access_token=token, expires_at=expires)
 
 
 @router.get("/akun/saya", response_model=AkunRead, responses=responses(401))

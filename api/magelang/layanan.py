@@ -28,7 +28,7 @@ from api.case_access import (
     require_agency,
     start_case,
 )
-from api.cases.intake import case_number, open_case
+from api.cases.intake import case_number, create_once, create_responses, new_case, open_case
 from api.cases.routes import AuditRead, OfficerCases, tasks_of, trail_of
 from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, run_db
 from api.errors import (
@@ -40,7 +40,7 @@ from api.errors import (
     Unprocessable,
     responses,
 )
-from api.idempotency import IdempotencyKey, idempotency_responses, idempotent
+from api.idempotency import IdempotencyKey
 from api.magelang.akun import CurrentWargaMagesty
 from api.routers.tasks import TaskRead, to_read
 from db.base import utcnow
@@ -253,16 +253,15 @@ def _record(
         return False, inp
     isian = _check_form(service, body.isian)
     session.add(
-        Case(
-            case_number=number,
-            workflow_id=workflow_id_for(number),
-            sop=MAGELANG.kode,
-            agency=MAGELANG.agensi,
+        new_case(
+            MAGELANG,
+            number,
+            workflow_id_for(number),
             kind=service.kode,
             channel="magesty",
             subject=service.nama,
             status="diajukan",
-            current_step="pelayanan_opd",
+            step="pelayanan_opd",
         )
     )
     session.add(
@@ -292,10 +291,7 @@ def _forget(session: Session, number: str) -> None:
     "/permohonan",
     response_model=PermohonanCreated,
     status_code=status.HTTP_201_CREATED,
-    responses={
-        **responses(401, 422, 503),
-        **idempotency_responses(PermohonanCreated, replay_status=status.HTTP_200_OK),
-    },
+    responses=create_responses(PermohonanCreated, 401),
 )
 async def ajukan(
     body: PermohonanCreate,
@@ -337,16 +333,14 @@ async def ajukan(
             nomor_kasus=number, status="diajukan", layanan=inp.layanan_kode, opd=inp.opd_kode
         )
 
-    return await idempotent(
+    return await create_once(
         sessions,
+        response,
         principal=f"magesty-akun:{akun.id}",
         key=idempotency_key,
         route="POST /magelang/permohonan",
         body=body,
         model=PermohonanCreated,
-        first_status=status.HTTP_201_CREATED,
-        replay_status=status.HTTP_200_OK,
-        response=response,
         run=run,
     )
 

@@ -15,14 +15,13 @@ from alur.phones import normalize_mobile
 from api.case_access import (
     start_case,
 )
-from api.cases.intake import case_number, open_case
+from api.cases.intake import case_number, create_once, create_responses, new_case, open_case
 from api.deps import (
     SessionsDep,
     SettingsDep,
     TemporalClientDep,
 )
-from api.errors import responses
-from api.idempotency import PUBLIK, idempotency_responses, idempotent
+from api.idempotency import PUBLIK
 from api.idempotency import IdempotencyKey as IdempotencyKey  # for its action routes
 from db.models import Case, CaseContact
 from sop.malang import MALANG
@@ -74,10 +73,7 @@ class LaporanCreated(BaseModel):
     "/laporan",
     response_model=LaporanCreated,
     status_code=status.HTTP_201_CREATED,
-    responses={
-        **responses(422, 503),
-        **idempotency_responses(LaporanCreated, replay_status=status.HTTP_200_OK),
-    },
+    responses=create_responses(LaporanCreated),
 )
 async def file_report(
     body: LaporanCreate,
@@ -107,16 +103,14 @@ async def file_report(
             tautan_publik=f"{settings.public_base_url}/publik/kasus/{number}",
         )
 
-    return await idempotent(
+    return await create_once(
         sessions,
+        response,
         principal=PUBLIK,
         key=idempotency_key,
         route="POST /malang/laporan",
         body=body,
         model=LaporanCreated,
-        first_status=status.HTTP_201_CREATED,
-        replay_status=status.HTTP_200_OK,
-        response=response,
         run=run,
     )
 
@@ -125,17 +119,16 @@ def _record_intake(session: Session, body: LaporanCreate, number: str) -> bool:
     """Write the case and its contact; False when this number was filed before (a retry)."""
     if session.scalar(select(Case.id).where(Case.case_number == number)) is not None:
         return False
-    case = Case(
-        case_number=number,
-        workflow_id=workflow_id_for(number),
-        sop=MALANG.kode,
-        agency=MALANG.agensi,
+    case = new_case(
+        MALANG,
+        number,
+        workflow_id_for(number),
         kind=body.jenis.value,
         channel=body.kanal.value,
         subject=body.judul,
         description=body.isi,
         status="diterima",
-        current_step="penerimaan",
+        step="penerimaan",
     )
     if body.kontak is not None:
         case.contact = CaseContact(

@@ -27,7 +27,7 @@ from alur.security import issue_token, verify_password
 from alur.settings_probolinggo import ProbolinggoSettings
 from api.deps import SessionDep, SettingsDep
 from api.errors import NotAuthenticated, TooManyRequests, responses
-from api.principals import WARGA_PROBOLINGGO, warga_probolinggo_subject
+from api.principals import WARGA_PROBOLINGGO, TokenRead, warga_probolinggo_subject
 from db.base import UTCDateTime, utcnow
 from db.probolinggo.models import ProbolinggoAccount
 
@@ -42,14 +42,6 @@ class LoginBody(BaseModel):
 
     telepon: str = Field(max_length=30)
     kata_sandi: str = Field(min_length=1, max_length=256)
-
-
-class WargaToken(BaseModel):
-    """A bearer token (JWT) for the citizen's app."""
-
-    access_token: str
-    token_type: str = "bearer"
-    expires_at: datetime
 
 
 class AkunRead(BaseModel):
@@ -73,8 +65,8 @@ def lock_for(failures: int, limits: ProbolinggoSettings) -> timedelta | None:
     return None
 
 
-@router.post("/login", response_model=WargaToken, responses=responses(401, 422, 429))
-def login(body: LoginBody, session: SessionDep, settings: SettingsDep) -> WargaToken:
+@router.post("/login", response_model=TokenRead, responses=responses(401, 422, 429))
+def login(body: LoginBody, session: SessionDep, settings: SettingsDep) -> TokenRead:
     """Step 10: phone number and password → a token of type ``warga_probolinggo``."""
     wrong = NotAuthenticated("Nomor HP atau kata sandi salah", code="login_gagal")
     try:
@@ -130,7 +122,7 @@ def login(body: LoginBody, session: SessionDep, settings: SettingsDep) -> WargaT
         secret=settings.jwt_secret.get_secret_value(),
         ttl=timedelta(minutes=settings.jwt_ttl_minutes),
     )
-    return WargaToken(access_token=token, expires_at=expires)
+    return TokenRead(access_token=token, expires_at=expires)
 
 
 def _lock(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -13,17 +13,10 @@ from sqlalchemy import select
 from alur.security import issue_token, verify_password
 from api.deps import CurrentOfficer, SessionDep, SettingsDep
 from api.errors import NotAuthenticated, responses
+from api.principals import TokenRead
 from db.models import Officer
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-
-
-class TokenRead(BaseModel):
-    """A bearer token, OAuth2 style, so /docs' Authorize button works."""
-
-    access_token: str
-    token_type: str = "bearer"
-    expires_at: datetime
 
 
 class OfficerRead(BaseModel):

@@ -13,11 +13,10 @@ from alur.settings import Settings
 from api.case_access import (
     start_case,
 )
-from api.cases.intake import case_number, open_case
+from api.cases.intake import case_number, create_once, create_responses, new_case, open_case
 from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep
-from api.errors import Forbidden, responses
+from api.errors import Forbidden
 from api.idempotency import IdempotencyKey as IdempotencyKey  # for its action routes
-from api.idempotency import idempotency_responses, idempotent
 from api.trenggalek.trail import WIB
 from db.models import Case, Officer
 from db.trenggalek.models import TrenggalekUsulan
@@ -69,10 +68,7 @@ def _require_proposer(officer: Officer) -> None:
     "/usulan",
     response_model=UsulanCreated,
     status_code=status.HTTP_201_CREATED,
-    responses={
-        **responses(401, 403, 422, 503),
-        **idempotency_responses(UsulanCreated, replay_status=status.HTTP_200_OK),
-    },
+    responses=create_responses(UsulanCreated, 401, 403),
 )
 async def propose(
     body: UsulanCreate,
@@ -86,16 +82,14 @@ async def propose(
     """Start a proposal: its case and agenda number; step 1 (pengumpulan_data) opens for you.
     A retry with the same Idempotency-Key and body answers 200 with the same proposal."""
     _require_proposer(officer)
-    return await idempotent(
+    return await create_once(
         sessions,
+        response,
         principal=officer.username,
         key=idempotency_key,
         route="POST /trenggalek/usulan",
         body=body,
         model=UsulanCreated,
-        first_status=status.HTTP_201_CREATED,
-        replay_status=status.HTTP_200_OK,
-        response=response,
         run=lambda: _propose(body, officer, sessions, client, settings, response, idempotency_key),
     )
 
@@ -153,17 +147,16 @@ def _register(
     )
     if found is not None:
         return False, found
-    case = Case(
-        case_number=number,
-        workflow_id=workflow_id_for(number),
-        sop=TRENGGALEK.kode,
-        agency=TRENGGALEK.agensi,
+    case = new_case(
+        TRENGGALEK,
+        number,
+        workflow_id_for(number),
         kind=KIND,
         channel=CHANNEL,
         subject=body.judul,
         description=body.ringkasan,
         status="diproses",
-        current_step="pengumpulan_data",
+        step="pengumpulan_data",
     )
     session.add(case)
     try:
