@@ -17,6 +17,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.validation_messages import location_of, message_for
+
 
 class AlurError(Exception):
     """A failure the client can act on."""
@@ -103,6 +105,18 @@ def _body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "detail": detail}}
 
 
+BODY_UNREADABLE = "isi permintaan bukan JSON UTF-8 yang sah"
+"""Why a body that cannot even be decoded is refused."""
+
+
+def invalid_request(problems: list[dict[str, str]]) -> JSONResponse:
+    """The 422 of a request that does not validate: the first problem in the message, all of
+    them (field path, Indonesian message, stable code) in the detail."""
+    first = problems[0] if problems else {"lokasi": "", "pesan": "permintaan tidak valid"}
+    message = f"Data tidak valid: {first['lokasi']}: {first['pesan']}".replace(": : ", ": ")
+    return JSONResponse(_body("invalid_request", message, problems), status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render AlurError, validation errors and HTTP errors in the one body shape."""
 
@@ -117,18 +131,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         problems = [
-            {
-                "lokasi": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
-                "pesan": str(err.get("msg", "")).removeprefix("Value error, "),
-            }
+            {"lokasi": location_of(err), "pesan": message_for(err), "kode": str(err.get("type"))}
             for err in exc.errors()
         ]
-        first = problems[0] if problems else {"lokasi": "", "pesan": "permintaan tidak valid"}
-        message = f"Data tidak valid: {first['lokasi']}: {first['pesan']}".replace(": : ", ": ")
-        return JSONResponse(_body("invalid_request", message, problems), status_code=422)
+        return invalid_request(problems)
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400:
+            # the body could not be read at all (not UTF-8, say): the same 422 as bad JSON
+            return invalid_request(
+                [{"lokasi": "", "pesan": BODY_UNREADABLE, "kode": "json_invalid"}]
+            )
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(
             _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
