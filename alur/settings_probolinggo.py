@@ -73,9 +73,12 @@ class ProbolinggoSettings(BaseModel):
     max_otp_per_phone_per_hour: PositiveInt = 5
     """Codes one phone number may receive in an hour, across registrations. 5: more than one
     registration needs, and it caps what an attacker can spend on (or spam) one number."""
-    max_otp_per_client_per_hour: PositiveInt = 20
-    """Codes one client address may ask for in an hour. 20: a household or office shares an
-    address, while SMS pumping (bots asking codes for many numbers) is stopped."""
+    max_otp_per_client_per_hour: PositiveInt = 300
+    """Codes one client address may ask for in an hour. 300: Indonesian mobile carriers put many
+    subscribers behind one public address (carrier-grade NAT), so a low cap (it was 20) refuses
+    citizens who never met; the per-number cap (5 an hour) and the per-registration limits do
+    the real work against SMS pumping, and this cap only bounds what one bot at one address can
+    spend (300 SMS an hour) before its address is refused."""
 
     # --- login (API) ----------------------------------------------------------------------------
     slow_after: PositiveInt = 3

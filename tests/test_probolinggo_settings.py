@@ -21,7 +21,7 @@ def test_defaults_are_the_documented_limits() -> None:
     assert (p.otp_berlaku, p.otp_jeda_kirim_ulang) == (timedelta(minutes=5), timedelta(seconds=30))
     assert (p.max_kirim_ulang, p.max_otp_salah, p.max_nik_ditolak) == (3, 5, 5)
     assert p.max_identitas_ditolak == 5
-    assert (p.max_otp_per_phone_per_hour, p.max_otp_per_client_per_hour) == (5, 20)
+    assert (p.max_otp_per_phone_per_hour, p.max_otp_per_client_per_hour) == (5, 300)
     assert (p.slow_after, p.slow_base, p.lock_after) == (3, timedelta(seconds=30), 5)
     assert (p.lock_for, p.busy_wait) == (timedelta(minutes=15), timedelta(seconds=5))
 
