@@ -179,6 +179,11 @@ class NotificationActivities:
             attempt,
         )
 
+    @property
+    def sender_name(self) -> str:
+        """The sender's name (``dev`` for the development outbox)."""
+        return self._sender.name
+
     def already_sent(self, key: str) -> bool:
         """Whether the message of ``key`` has gone out (a retry after the send)."""
         with self._sessions() as s:

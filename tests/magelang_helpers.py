@@ -117,6 +117,32 @@ def codes_sent(sessions: sessionmaker[Session], akun_id: int) -> list[str]:
     return [m.group(1) for m in found if m]
 
 
+def activation_sends(sessions: sessionmaker[Session], akun_id: int) -> int:
+    """Activation messages logged as delivered, whatever their text still holds."""
+    with sessions() as s:
+        rows = s.scalars(
+            select(Notification.id).where(
+                Notification.workflow_id == akun_wf(akun_id),
+                Notification.purpose == "kode_aktivasi",
+                Notification.status == "delivered",
+            )
+        ).all()
+    return len(rows)
+
+
+async def wait_new_code(sessions: sessionmaker[Session], akun_id: int, *, sends: int) -> str:
+    """The code of the ``sends``-th activation message: the only one the log still shows (every
+    code before it is void, and erased)."""
+
+    async def probe() -> tuple[int, list[str]]:
+        return activation_sends(sessions, akun_id), codes_sent(sessions, akun_id)
+
+    _, codes = await poll(
+        probe, lambda p: p[0] >= sends and len(p[1]) == 1, f"activation message {sends}"
+    )
+    return codes[0]
+
+
 async def wait_codes(sessions: sessionmaker[Session], akun_id: int, n: int) -> list[str]:
     async def probe() -> list[str]:
         return codes_sent(sessions, akun_id)

@@ -5,6 +5,7 @@ its personal data erased."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -114,7 +115,7 @@ async def test_wrong_code_answers_attempts_left_then_locks_until_a_new_code(
     await ts_env.sleep(timedelta(seconds=31))
     resent = await handle.execute_update(W.kirim_ulang, KirimUlangInput(permintaan_id=mg.aid()))
     assert resent.terkirim
-    _, new = await mg.wait_codes(sessions, akun_id, 2)
+    new = await mg.wait_new_code(sessions, akun_id, sends=2)
     ok = await handle.execute_update(W.aktivasi, AktivasiInput(kode_digest=mg.digest(akun_id, new)))
     assert ok.hasil == "benar"
     assert (await handle.result()).status == "aktif"
@@ -134,10 +135,12 @@ async def test_resend_waits_for_its_cooldown_replaces_the_code_and_is_capped(
         await handle.execute_update(W.kirim_ulang, KirimUlangInput(permintaan_id=mg.aid()))
     assert _type_of(too_soon.value) == "TungguKirimUlang"
 
+    [old] = await mg.wait_codes(sessions, akun_id, 1)  # read while it is valid
     await ts_env.sleep(timedelta(seconds=61))
     resent = await handle.execute_update(W.kirim_ulang, KirimUlangInput(permintaan_id=mg.aid()))
     assert (resent.terkirim, resent.sisa_kirim_ulang) == (True, 0)
-    old, new = await mg.wait_codes(sessions, akun_id, 2)
+    # the replaced code is erased from the log: only the new one can be read there
+    new = await mg.wait_new_code(sessions, akun_id, sends=2)
 
     await ts_env.sleep(timedelta(seconds=61))
     with pytest.raises(WorkflowUpdateFailedError) as capped:
@@ -170,7 +173,7 @@ async def test_expired_code_is_refused_and_a_new_one_works(
     assert late.hasil == "kedaluwarsa"
     assert mg.akun(sessions, akun_id).status == "menunggu_aktivasi"
     await handle.execute_update(W.kirim_ulang, KirimUlangInput(permintaan_id=mg.aid()))
-    _, new = await mg.wait_codes(sessions, akun_id, 2)
+    new = await mg.wait_new_code(sessions, akun_id, sends=2)
     ok = await handle.execute_update(W.aktivasi, AktivasiInput(kode_digest=mg.digest(akun_id, new)))
     assert ok.hasil == "benar"
 
@@ -311,3 +314,71 @@ async def test_provider_down_is_retried_for_the_steps_30_seconds_and_the_number_
     gave_up_after = trail["kode_gagal"].at - trail["pendaftaran_dimulai"].at
     assert timedelta(seconds=20) <= gave_up_after <= timedelta(seconds=31)
     assert trail["kode_gagal"].detail["permanen"] is False
+
+
+def _logged_bodies(sessions: sessionmaker[Session], akun_id: int) -> list[str]:
+    with sessions() as s:
+        return list(
+            s.scalars(
+                select(Notification.body).where(
+                    Notification.workflow_id == mg.akun_wf(akun_id),
+                    Notification.purpose == "kode_aktivasi",
+                )
+            )
+        )
+
+
+async def test_a_used_activation_code_is_erased_from_the_log(
+    workers: RunningWorkers, sessions: sessionmaker[Session]
+) -> None:
+    akun_id = mg.add_akun(sessions)
+    handle = await mg.start_akun(workers.client, workers.task_queue, akun_id)
+    await handle.execute_update(W.tunggu_kode)
+    [kode] = await mg.wait_codes(sessions, akun_id, 1)  # the dev outbox shows it while valid
+    answer = await handle.execute_update(
+        W.aktivasi, AktivasiInput(kode_digest=mg.digest(akun_id, kode))
+    )
+    assert answer.hasil == "benar"
+    bodies = _logged_bodies(sessions, akun_id)
+    assert bodies and all(kode not in b and "******" in b for b in bodies)
+
+
+class _Delivering:
+    """A provider that delivers (as Twilio would), keeping what it was asked to send."""
+
+    name = "twilio"
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+
+    def send(
+        self,
+        *,
+        channel: Channel,
+        to: str,
+        body: str,
+        status_callback: str | None = None,
+        validity_seconds: int | None = None,
+    ) -> SentMessage:
+        self.bodies.append(body)
+        return SentMessage(provider="twilio", provider_id=f"SM{uuid.uuid4().hex}", status="queued")
+
+
+async def test_outside_development_the_log_never_holds_an_activation_code(
+    ts_env: WorkflowEnvironment, sessions: sessionmaker[Session]
+) -> None:
+    akun_id = mg.add_akun(sessions)
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    sender = _Delivering()
+    ws = build_workers(ts_env.client, task_queue=queue, session_factory=sessions, sender=sender)
+    async with ws[0], ws[1]:
+        handle = await mg.start_akun(ts_env.client, queue, akun_id)
+        first = await handle.execute_update(W.tunggu_kode)
+        assert first.kode == "terkirim"
+        [sent] = sender.bodies
+        found = re.search(r"\b(\d{6})\b", sent)
+        assert found is not None
+        kode = found.group(1)
+        [logged] = _logged_bodies(sessions, akun_id)
+        assert kode not in logged and "******" in logged
+        await handle.terminate()

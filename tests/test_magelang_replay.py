@@ -63,7 +63,7 @@ async def drive_akun(env: WorkflowEnvironment, queue: str, sessions: sessionmake
         MagestyAkunWorkflow.kirim_ulang, KirimUlangInput(permintaan_id=mg.aid())
     )
     assert resent.terkirim
-    _, new = await mg.wait_codes(sessions, akun_id, 2)
+    new = await mg.wait_new_code(sessions, akun_id, sends=2)
     right = await handle.execute_update(
         MagestyAkunWorkflow.aktivasi, AktivasiInput(kode_digest=mg.digest(akun_id, new))
     )

@@ -118,7 +118,7 @@ class ProbolinggoSmsActivities:
                 f"[View Probolinggo] Kode OTP registrasi Anda: {code}. Berlaku {minutes} menit. "
                 "Jangan berikan kode ini kepada siapa pun, termasuk petugas."
             )
-            logged = body if self._sender.name == "dev" else body.replace(code, "******")
+            logged = body if self._notify.sender_name == "dev" else body.replace(code, "******")
             self._notify.send_logged(
                 inp.case,
                 inp.key,
