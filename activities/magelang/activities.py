@@ -25,7 +25,7 @@ from activities.senders import Sender
 from activities.wiring import ActivityDeps, ActivitySet
 from alur.case_ref import CaseRef
 from db.base import utcnow
-from db.magelang.models import MagestyAkun, MagestyPermohonan, MagestySurvei
+from db.magelang.models import MagestyAkun, MagestyPermohonan, MagestySaran, MagestySurvei
 from db.models import Notification
 from db.session import transaction
 from sop.magelang import MAGELANG
@@ -222,10 +222,19 @@ class MagestyActivities:
             )
             if found is not None:
                 return
+            saran = inp.saran
+            if inp.saran_dari is not None:  # the suggestion waits in its own table: moved here
+                kept = s.scalar(
+                    select(MagestySaran).where(MagestySaran.permintaan_id == inp.saran_dari)
+                )
+                if kept is not None:
+                    saran = kept.saran
+                    s.delete(kept)
             s.add(
                 MagestySurvei(
-                    **inp.model_dump(exclude={"ikm"}),
+                    **inp.model_dump(exclude={"ikm", "saran", "saran_dari"}),
                     ikm=Decimal(inp.ikm) if inp.ikm is not None else None,
+                    saran=saran,
                 )
             )
 

@@ -50,6 +50,7 @@ from db.magelang.models import (
     MagestyOpd,
     MagestyPermohonan,
     MagestyPetugasOpd,
+    MagestySaran,
     MagestySurvei,
 )
 from db.models import Case, Officer, Task
@@ -434,19 +435,39 @@ async def survei(
     if done is not None:
         code = "survei_sudah_dijawab" if done.status == "terjawab" else "survei_ditutup"
         raise Conflict("Survei permohonan ini sudah ditutup", code=code)
+    permintaan = uuid.uuid4().hex
+    if body.saran is not None:  # the citizen's words stay in the database, never in history
+        await run_db(sessions, _keep_saran, permintaan, nomor_kasus, body.saran)
+    answer = JawabanSurvei(
+        permintaan_id=permintaan, nilai=body.nilai, saran=None, ada_saran=body.saran is not None
+    )
     try:
         hasil: HasilSurvei = await client.get_workflow_handle(case.workflow_id).execute_update(
-            MagestyLayananWorkflow.survei,
-            JawabanSurvei(permintaan_id=uuid.uuid4().hex, **body.model_dump()),
+            MagestyLayananWorkflow.survei, answer
         )
-    except WorkflowUpdateFailedError as err:
+    except (WorkflowUpdateFailedError, RPCError) as err:
+        refused = (
+            isinstance(err, WorkflowUpdateFailedError) or err.status == RPCStatusCode.NOT_FOUND
+        )
+        if refused and body.saran is not None:  # no suggestion without its survey
+            await run_db(sessions, _forget_saran, permintaan)
+        if isinstance(err, RPCError):
+            _ended(err)  # (a lost answer keeps its suggestion: the update may have been taken)
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in _SURVEI_REFUSALS:
             raise Conflict(cause.message, code=_SURVEI_REFUSALS[cause.type]) from err
         raise Unavailable("Survei belum terkirim, coba lagi", code="temporal_error") from err
-    except RPCError as err:
-        _ended(err)
     return hasil
+
+
+def _keep_saran(session: Session, permintaan: str, number: str, saran: str) -> None:
+    session.add(MagestySaran(permintaan_id=permintaan, case_number=number, saran=saran))
+    session.commit()
+
+
+def _forget_saran(session: Session, permintaan: str) -> None:
+    session.execute(delete(MagestySaran).where(MagestySaran.permintaan_id == permintaan))
+    session.commit()
 
 
 def _ended(err: RPCError) -> NoReturn:

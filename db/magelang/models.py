@@ -116,6 +116,20 @@ class MagestySurvei(Base):
     ditutup_at: Mapped[datetime]
 
 
+class MagestySaran(Base):
+    """A citizen's written suggestion, kept here from the moment the survey is answered so it never
+    travels through the workflow (its update carries only that there is one); moved into
+    ``magesty_survei`` when the survey is recorded."""
+
+    __tablename__ = "magesty_saran"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permintaan_id: Mapped[str] = mapped_column(String(100), unique=True)
+    case_number: Mapped[str] = mapped_column(String(40), index=True)
+    saran: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class MagestyLaporanStatistik(Base):
     """The daily MAGESTY user-statistics report (SOP step 3), one per day."""
 

@@ -184,6 +184,7 @@ class MagestyLayananWorkflow(OfficerCase):
                 nilai=jawaban.nilai if jawaban else None,
                 ikm=ikm.ikm if ikm else None,
                 saran=jawaban.saran if jawaban else None,
+                saran_dari=jawaban.permintaan_id if jawaban and jawaban.ada_saran else None,
                 dibuka_at=dibuka,
                 ditutup_at=workflow.now(),
             ),

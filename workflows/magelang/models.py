@@ -201,9 +201,12 @@ class JawabanSurveiData(BaseModel):
 
 
 class JawabanSurvei(JawabanSurveiData):
-    """The survey update."""
+    """The survey update. The citizen's suggestion stays in the database (``magesty_saran``, by
+    ``permintaan_id``): the update says only whether there is one (``saran`` is None; it is set
+    only in histories recorded before this rule)."""
 
     permintaan_id: str = Field(min_length=1, max_length=100)
+    ada_saran: bool = False
 
 
 class HasilSurvei(BaseModel):
@@ -247,6 +250,9 @@ class CatatSurveiInput(BaseModel):
     nilai: list[int] | None
     ikm: str | None
     saran: str | None
+    """Only in histories recorded before suggestions stayed out of the workflow."""
+    saran_dari: str | None = None
+    """The survey update's id whose suggestion waits in ``magesty_saran``."""
     dibuka_at: datetime
     ditutup_at: datetime
 
