@@ -154,6 +154,7 @@ Alur is running.
 Demo officers ({len(officers)}; password for all: {DEMO_PASSWORD}):
   Kota Malang: {", ".join(malang)}
   others: <city>.<role>, e.g. trenggalek.kepala_dinas, magelang.satker
+  operator (decrypts payloads: {api}/codec, CLI --codec-auth "Bearer $TOKEN"): kominfo.operator
 
 File a complaint:
   curl -s -X POST {api}/malang/laporan -H 'content-type: application/json' \\

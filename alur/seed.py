@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: an officer for every role of every SOP's agency, and a sample of the
+"""Demo data for ``make run``: an officer for every role of every SOP's agency, the Dinas Kominfo's
+operator (the one login the API's ``/codec`` decrypts Temporal payloads for), and a sample of the
 population register (SIAK) loaded from its CSV export. Running it again adds only what is missing.
 
 Never run in production: the demo officers share one published password.
@@ -34,8 +35,16 @@ class DemoOfficer:
     agency: str
 
 
+OPERATOR = DemoOfficer("kominfo.operator", "operator", "kominfo")
+"""The operator: the role ``api/routers/codec.py`` admits (``OPERATOR_ROLE``), in an agency of its
+own (no SOP's: it acts on no case, it reads every case's payloads through ``/codec``)."""
+OPERATOR_NAME = "Operator Dinas Kominfo"
+OPERATOR_UNIT = "Dinas Komunikasi dan Informatika"
+
+
 def demo_officers() -> list[tuple[DemoOfficer, str, str]]:
-    """(officer, full name, unit) for each officer role of each SOP; usernames ``<city>.<role>``."""
+    """(officer, full name, unit) for each officer role of each SOP (usernames ``<city>.<role>``),
+    then the operator (``kominfo.operator``)."""
     out = []
     for sop in CATALOGUE.values():
         city = sop.agensi.split("-")[0]
@@ -44,6 +53,7 @@ def demo_officers() -> list[tuple[DemoOfficer, str, str]]:
                 continue
             officer = DemoOfficer(f"{city}.{role.kode}", role.kode, sop.agensi)
             out.append((officer, f"{role.nama} (demo)", sop.identitas.instansi))
+    out.append((OPERATOR, f"{OPERATOR_NAME} (demo)", OPERATOR_UNIT))
     return out
 
 

@@ -64,7 +64,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=[settings.temporal_ui_url],
+        allow_origins=codec.cors_origins(settings),
         allow_methods=["POST", "OPTIONS"],
         allow_headers=["content-type", "x-namespace", "authorization"],
         allow_credentials=True,

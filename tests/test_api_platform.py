@@ -3,7 +3,6 @@ Temporal UI codec, and the dev outbox that production never serves."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -107,22 +106,6 @@ async def test_callback_for_an_unknown_message_is_404(http: httpx.AsyncClient) -
     params = {"MessageSid": "SM" + "d" * 32, "MessageStatus": "delivered"}
     r = await http.post("/webhooks/twilio/status", data=params, headers=_signed(params))
     assert r.status_code == 404
-
-
-async def test_codec_round_trips_payloads_for_the_temporal_ui(http: httpx.AsyncClient) -> None:
-    plain = {
-        "metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
-        "data": base64.b64encode(b'{"nama":"Budi"}').decode(),
-    }
-    enc = await http.post("/codec/encode", json={"payloads": [plain]})
-    assert enc.status_code == 200
-    sealed = enc.json()["payloads"][0]
-    assert base64.b64decode(sealed["metadata"]["encoding"]) == b"binary/encrypted"
-    assert b"Budi" not in base64.b64decode(sealed["data"])
-    dec = await http.post("/codec/decode", json=enc.json(), headers={"X-Namespace": "default"})
-    assert dec.json()["payloads"][0] == plain
-    other = await http.post("/codec/decode", json=enc.json(), headers={"X-Namespace": "lain"})
-    assert other.status_code == 403
 
 
 async def test_dev_outbox_exists_in_development_only(sessions: sessionmaker[Session]) -> None:
