@@ -23,12 +23,14 @@ import activities.trenggalek.activities
 from activities.case_records import CaseRecordActivities
 from activities.dev_outbox import DevOutboxSender
 from activities.notifications import NotificationActivities
+from activities.retention import RetentionActivities
 from activities.senders import Sender
 from activities.wiring import ActivityDeps, ActivitySet
 from alur.schedules import ensure_schedules
 from alur.settings import Settings, get_settings
 from alur.temporal import connect
 from db.session import make_engine, make_session_factory
+from workflows.case.retention import RetensiDataPribadiWorkflow
 from workflows.magelang.akun import MagestyAkunWorkflow
 from workflows.magelang.layanan import MagestyLayananWorkflow
 from workflows.magelang.statistik import MagestyLaporanStatistikWorkflow
@@ -43,6 +45,7 @@ WORKFLOWS: Sequence[type[Any]] = (
     MagestyLaporanStatistikWorkflow,
     TrenggalekPemanfaatanAplikasiWorkflow,
     ProbolinggoRegistrasiWorkflow,
+    RetensiDataPribadiWorkflow,
 )
 
 SOP_ACTIVITIES = (
@@ -81,6 +84,7 @@ def build_workers(
     once and handed to them."""
     pool = executor or ThreadPoolExecutor(max_workers=16)
     records = CaseRecordActivities(session_factory)
+    retention = RetentionActivities(session_factory)
     notify = NotificationActivities(sender, session_factory, status_callback)
     deps = ActivityDeps(session_factory, sender, settings or get_settings(), status_callback)
     sets: list[ActivitySet] = [build(deps) for build in SOP_ACTIVITIES]
@@ -95,6 +99,7 @@ def build_workers(
             records.record_audit,
             records.record_breach,
             records.close_case,
+            retention.hapus_data_kedaluwarsa,
             *(fn for one in sets for fn in one.main),
         ],
         activity_executor=pool,

@@ -3,6 +3,8 @@
 - ``magesty-statistik-harian``: MAGESTY's daily user-statistics report (SOP step 3), every day at
   ``Settings.magelang.statistik_jam`` (default 00:05 WIB, 17:05 UTC), reporting on the day that
   just ended.
+- ``retensi-data-pribadi``: every day at 01:00 WIB (18:00 UTC), the contacts and message
+  recipients of cases closed more than ``Settings.retensi_kontak_hari`` days ago are erased.
 """
 
 from __future__ import annotations
@@ -25,10 +27,14 @@ from temporalio.client import (
 
 from alur.settings import get_settings
 from alur.settings_magelang import MagelangSettings
+from workflows.case.retention import RetensiDataPribadiWorkflow, RetensiMasuk
 from workflows.magelang.models import LaporanStatistikInput
 from workflows.magelang.statistik import MagestyLaporanStatistikWorkflow
 
 STATISTIK_SCHEDULE_ID = "magesty-statistik-harian"
+RETENSI_SCHEDULE_ID = "retensi-data-pribadi"
+RETENSI_OFFSET = timedelta(hours=18)
+"""01:00 WIB (UTC+7, no daylight saving) as an offset into the UTC day."""
 
 
 def statistik_schedule(task_queue: str, magelang: MagelangSettings | None = None) -> Schedule:
@@ -48,14 +54,38 @@ def statistik_schedule(task_queue: str, magelang: MagelangSettings | None = None
     )
 
 
+def retensi_schedule(task_queue: str, hari: int | None = None) -> Schedule:
+    """The daily erasure of closed cases' personal data, ``hari`` days after they closed (the
+    process's setting when omitted)."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            RetensiDataPribadiWorkflow.run,
+            RetensiMasuk(hari=hari or get_settings().retensi_kontak_hari),
+            id="retensi-data-pribadi",
+            task_queue=task_queue,
+        ),
+        spec=ScheduleSpec(
+            intervals=[ScheduleIntervalSpec(every=timedelta(days=1), offset=RETENSI_OFFSET)]
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
 async def ensure_schedules(
     client: Client, task_queue: str, magelang: MagelangSettings | None = None
 ) -> None:
     """Create Alur's schedules if missing, bring existing ones up to date (also a changed time of
     day: the next worker start moves the schedule)."""
-    wanted = statistik_schedule(task_queue, magelang)
+    for schedule_id, wanted in (
+        (STATISTIK_SCHEDULE_ID, statistik_schedule(task_queue, magelang)),
+        (RETENSI_SCHEDULE_ID, retensi_schedule(task_queue)),
+    ):
+        await _ensure(client, schedule_id, wanted)
+
+
+async def _ensure(client: Client, schedule_id: str, wanted: Schedule) -> None:
     try:
-        await client.create_schedule(STATISTIK_SCHEDULE_ID, wanted)
+        await client.create_schedule(schedule_id, wanted)
     except ScheduleAlreadyRunningError:
 
         def _update(current: ScheduleUpdateInput) -> ScheduleUpdate:
@@ -64,4 +94,4 @@ async def ensure_schedules(
                 schedule=replace(wanted, state=current.description.schedule.state)
             )
 
-        await client.get_schedule_handle(STATISTIK_SCHEDULE_ID).update(_update)
+        await client.get_schedule_handle(schedule_id).update(_update)

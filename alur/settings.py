@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     twilio_sms_from: str | None = None
     twilio_whatsapp_from: str | None = None
 
+    retensi_kontak_hari: int = Field(default=90, ge=1)
+    """Days after a case closes that the citizen's contact (name, phone, email) and the numbers in
+    the notification log are kept, then erased (UU 27/2022: personal data no longer than its
+    purpose needs). 90: the time a citizen may reasonably answer a response or ask about it
+    again, and the agency check that the answer reached them; after that the case, its trail and
+    the public response stay, the person does not."""
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
