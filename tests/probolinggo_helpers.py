@@ -4,6 +4,7 @@ the dev outbox), and readers of what is left in the database afterwards."""
 
 from __future__ import annotations
 
+import csv
 import re
 import secrets
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 
 from activities.probolinggo.draft import create_draft, running_draft, set_identity, set_nik
 from activities.probolinggo.refs import client_ref, otp_proof, phone_ref, secret_key
+from alur.nik import parse_nik
 from alur.security import hash_password
 from alur.seed import SAMPLE_REGISTER, load_register_csv
 from db.models import AuditEvent, Case, Notification
@@ -112,6 +114,49 @@ NON_RESIDENT = Person(
 
 def new_id() -> str:
     return f"PRB-{secrets.token_hex(6).upper()}"
+
+
+def sample_residents() -> list[Person]:
+    """Every row of the sample register as a registrant, each with a number of their own
+    (``+62812345000NN``, NN the row: rows 1 and 2 are ``RESIDENT`` and ``RESIDENT_2``)."""
+    with (SAMPLE_REGISTER / "penduduk_probolinggo_sample.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return [
+        Person(
+            nik=row["nik"],
+            nama=row["nama"],
+            tempat_lahir=row["tempat_lahir"],
+            tanggal_lahir=date.fromisoformat(row["tanggal_lahir"]),
+            jenis_kelamin=row["jenis_kelamin"],
+            alamat=row["alamat"],
+            phone=f"+62812345000{n:02d}",
+        )
+        for n, row in enumerate(rows, start=1)
+    ]
+
+
+def add_unverified_account(
+    sessions: sessionmaker[Session], *, nik: str, phone: str, registration_id: str = "PRB-UNVERIF"
+) -> None:
+    """An account of ``nik`` the register never vouched for (``siak_terverifikasi`` false), as a
+    non-resident registration made it before a Kota Probolinggo NIK had to pass SIAK; someone
+    else's name, number and password."""
+    with transaction(sessions) as s:
+        s.add(
+            ProbolinggoAccount(
+                registration_id=registration_id,
+                phone=phone,
+                nik=nik,
+                nama="Penyamar",
+                tempat_lahir="Malang",
+                tanggal_lahir=parse_nik(nik, today=date.today()).tanggal_lahir,
+                jenis_kelamin=parse_nik(nik, today=date.today()).jenis_kelamin,
+                alamat="Jl. Lain No. 1, Malang",
+                status_warga="warga_luar_kota",
+                siak_terverifikasi=False,
+                password_hash=hash_password("Sandi-Penyamar-2026"),
+            )
+        )
 
 
 def seed_register(sessions: sessionmaker[Session]) -> None:

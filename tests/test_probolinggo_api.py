@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.probolinggo.refs import client_ref, otp_hash, otp_proof, phone_ref, secret_key
 from alur.codec import EncryptionCodec
+from alur.nik import make_nik
 from alur.security import hash_password
 from alur.settings import Settings, get_settings
 from api.main import create_app
@@ -30,8 +31,12 @@ from tests.probolinggo_helpers import (
     RESIDENT,
     RESIDENT_2,
     Person,
+    accounts,
+    add_unverified_account,
+    audit,
     draft_row,
     payloads,
+    sample_residents,
     seed_register,
 )
 from workflows.probolinggo.workflow import ProbolinggoRegistrasiWorkflow as W
@@ -417,3 +422,126 @@ async def test_registration_history_holds_no_personal_data_raw_or_decoded(
     shown = " ".join(str(pair.value) for pair in desc.typed_search_attributes)
     assert RESIDENT_2.phone not in shown and RESIDENT_2.nik not in shown
     assert rid in shown
+
+
+async def _at_nik(api: ApiClient, person: Person, status_warga: str) -> str:
+    """A registration of ``person`` through password and OTP, waiting on the NIK."""
+    rid = await start(api, person, status_warga)
+    assert (await post(api, rid, "kata_sandi", {"kata_sandi": PASSWORD})).status_code == 200
+    r = await post(api, rid, "otp", {"kode": await outbox_code(api, rid)})
+    assert r.status_code == 200 and r.json()["langkah"] == "nik", r.text
+    return rid
+
+
+async def test_a_kota_probolinggo_nik_on_the_non_resident_path_is_sent_to_the_resident_path(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    seed_register(sessions)
+    resident = sample_residents()[2]  # row 3: Wonoasih, 35.74.02
+    # someone else's number, the resident's NIK, "not a resident": the register would be skipped
+    impostor = Person(**{**resident.__dict__, "phone": "+6285712300031"})
+    rid = await _at_nik(api, impostor, "warga_luar_kota")
+    r = await post(api, rid, "nik", {"nik": resident.nik})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "nik_warga_kota"
+    assert '"Warga Kota Probolinggo"' in error["message"] and resident.nik not in error["message"]
+    assert error["detail"]["langkah"] == "nik"  # still at the NIK step: nothing went on
+    assert draft_row(sessions, rid).nik is None  # the refused NIK is not kept
+    r = await post(api, rid, "identitas", identity(resident))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "langkah_lain"
+    assert accounts(sessions) == []
+    # the resident, on the resident's path, registers and is verified by the register
+    rid = await register(api, resident)
+    [account] = accounts(sessions)
+    assert (account.nik, account.siak_terverifikasi) == (resident.nik, True)
+
+
+async def test_an_unverified_account_of_a_resident_s_nik_gives_way_to_the_verified_resident(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    seed_register(sessions)
+    squatter_phone = "+6285712300032"
+    add_unverified_account(
+        sessions, nik=RESIDENT.nik, phone=squatter_phone, registration_id="PRB-LAMA"
+    )
+    r = await login(api, squatter_phone, "Sandi-Penyamar-2026")
+    assert r.status_code == 200, r.text
+    squatter = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert (await api.http.get("/probolinggo/akun", headers=squatter)).status_code == 200
+
+    rid = await register(api, RESIDENT)  # not refused with nik_terdaftar
+
+    [account] = accounts(sessions)
+    assert (account.nik, account.nama, account.phone) == (
+        RESIDENT.nik,
+        RESIDENT.nama,
+        RESIDENT.phone,
+    )
+    assert account.siak_terverifikasi
+    # the squatter can no longer log in, and their old token opens nothing (not the resident's)
+    r = await login(api, squatter_phone, "Sandi-Penyamar-2026")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "login_gagal"
+    assert (await api.http.get("/probolinggo/akun", headers=squatter)).status_code == 401
+    r = await login(api, RESIDENT.phone)
+    assert r.status_code == 200, r.text
+    me = await api.http.get(
+        "/probolinggo/akun", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
+    )
+    assert me.json()["nama"] == RESIDENT.nama and me.json()["siak_terverifikasi"] is True
+    # the verified registration's trail says an unverified account was replaced, and by which
+    # registration it had been made; nothing personal
+    [line] = audit(sessions, rid, "akun_tidak_terverifikasi_diganti")
+    assert line.step == "registrasi_berhasil"
+    assert line.detail == {"registrasi_akun_diganti": "PRB-LAMA", "siak": True}
+    events = [e.event for e in audit(sessions, rid)]
+    assert events.index("akun_tidak_terverifikasi_diganti") < events.index("akun_dibuat")
+    shown = repr(line.detail)
+    for personal in (RESIDENT.nik, RESIDENT.phone, squatter_phone, RESIDENT.nama, "Penyamar"):
+        assert personal not in shown
+
+
+async def test_a_verified_account_still_refuses_its_nik_to_anyone_else(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    seed_register(sessions)
+    await register(api, RESIDENT)
+    rid = await _at_nik(
+        api, Person(**{**RESIDENT.__dict__, "phone": "+6281234500078"}), "warga_kota"
+    )
+    r = await post(api, rid, "nik", {"nik": RESIDENT.nik})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "nik_terdaftar"
+    [account] = accounts(sessions)
+    assert account.phone == RESIDENT.phone
+
+
+async def test_a_birth_date_in_the_future_is_refused_and_nothing_stored(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    born = date(1976, 5, 15)
+    person = Person(
+        nik=make_nik("357305", born, "L", 11),  # Kota Malang, …150576…
+        nama="Slamet Riyadi",
+        tempat_lahir="Malang",
+        tanggal_lahir=born,
+        jenis_kelamin="L",
+        alamat="Jl. Ijen No. 3, Malang",
+        phone="+6285712300033",
+    )
+    rid = await _at_nik(api, person, "warga_luar_kota")
+    assert (await post(api, rid, "nik", {"nik": person.nik})).status_code == 200
+    # the NIK's day, month and two-digit year, in a century still to come
+    r = await post(api, rid, "identitas", identity(person, tanggal_lahir=date(2076, 5, 15)))
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "tanggal_lahir_masa_depan"
+    assert error["message"] == "Tanggal lahir tidak boleh di masa depan"
+    assert draft_row(sessions, rid).tanggal_lahir is None and accounts(sessions) == []
+    # nor two centuries back: the NIK can only mean 1976
+    r = await post(api, rid, "identitas", identity(person, tanggal_lahir=date(1876, 5, 15)))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "identitas_tidak_sesuai"
+    assert r.json()["error"]["detail"]["detail"] == ["tanggal_lahir"]
+    assert accounts(sessions) == []
+    assert (await post(api, rid, "identitas", identity(person))).status_code == 200
+    [account] = accounts(sessions)
+    assert account.tanggal_lahir == born

@@ -4,6 +4,12 @@ account, and erasing the draft's personal data.
 Each reads the personal data from the draft by registration id and answers with codes and field
 names only, so nothing personal enters the workflow's history. Each is idempotent: a retried
 ``buat_akun`` finds the account it made; a retried ``hapus_data`` finds the draft already empty.
+
+A Kota Probolinggo NIK is checked against the register (SIAK) whichever residency the citizen
+chose: the non-resident path refuses it (``nik_warga_kota``). An account made without that check
+(``siak_terverifikasi`` false: a non-resident's, or one made before the rule) never keeps the
+register's owner of the NIK out: their verified registration passes the duplicate check and
+replaces that account (see ``buat_akun``).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -25,8 +31,15 @@ from activities.probolinggo.draft import lock_step, unlock_step
 from activities.probolinggo.refs import otp_hash
 from activities.probolinggo.siak import PopulationRegister, RegisterUnavailable
 from alur.masking import mask_phone
-from alur.nik import KOTA_PROBOLINGGO, InvalidNik, encodes_birth_date, parse_nik
-from db.models import Notification
+from alur.nik import (
+    TANGGAL_LAHIR_MASA_DEPAN,
+    InvalidNik,
+    fits_birth_date,
+    latest_date_in_indonesia,
+    parse_nik,
+)
+from db.base import utcnow
+from db.models import AuditEvent, Notification
 from db.probolinggo.models import ProbolinggoAccount, ProbolinggoRegistration
 from db.session import transaction
 from workflows.probolinggo.models import StatusWarga
@@ -40,11 +53,19 @@ ALASAN = {
         "NIK ini bukan NIK Kota Probolinggo: daftar sebagai warga luar kota, atau periksa NIK"
     ),
     "tidak_ada_di_siak": "NIK tidak ditemukan di data kependudukan (SIAK) Kota Probolinggo",
+    "nik_warga_kota": (
+        "NIK ini NIK Kota Probolinggo dan harus diperiksa di data kependudukan (SIAK): mulai "
+        'registrasi baru dan pilih "Warga Kota Probolinggo"'
+    ),
     "nik_terdaftar": "NIK ini sudah memiliki akun View Probolinggo",
     "identitas_tidak_sesuai": "Identitas tidak sesuai dengan NIK atau data kependudukan",
+    "tanggal_lahir_masa_depan": TANGGAL_LAHIR_MASA_DEPAN,
     "nik_belum_diisi": "NIK belum diisi",
 }
 """Each refusal code with the message the citizen sees."""
+
+AKUN_DIGANTI = "akun_tidak_terverifikasi_diganti"
+"""The audit event on a verified registration's case when it replaced an unverified account."""
 
 
 class CocokkanOtpInput(BaseModel):
@@ -106,6 +127,17 @@ def _place(text: str) -> str:
     return re.sub(r"^(kota|kabupaten|kab)\s+", "", normalise(text))
 
 
+def _forget_refused_nik(s: Session, registration_id: str) -> None:
+    """A refused NIK is not kept in the draft (it gave the registration nothing); only while its
+    check still holds the lock, so a NIK written after the refusal stays."""
+    t = ProbolinggoRegistration
+    s.execute(
+        update(t)
+        .where(t.registration_id == registration_id, t.locked_step == "nik")
+        .values(nik=None)
+    )
+
+
 class ProbolinggoRegistrationActivities:
     """Registration checks and records over the database and the population register."""
 
@@ -153,12 +185,15 @@ class ProbolinggoRegistrationActivities:
             raise
         if not result.diterima:
             with transaction(self._sessions) as s:
+                if step == "nik":
+                    _forget_refused_nik(s, inp.registration_id)
                 unlock_step(s, inp.registration_id, step)
         return result
 
     @activity.defn
     def periksa_nik(self, inp: PeriksaInput) -> HasilPeriksa:
-        """Step 7: structure, region, (residents) Kota Probolinggo and the register, duplicates."""
+        """Step 7: structure, region, Kota Probolinggo and the register (a resident's NIK must be
+        one and in it; a non-resident's must not be one), duplicates. A refused NIK is not kept."""
         return self._locked_check("nik", inp, self._periksa_nik)
 
     def _periksa_nik(self, inp: PeriksaInput) -> HasilPeriksa:
@@ -167,12 +202,16 @@ class ProbolinggoRegistrationActivities:
         if raw is None:
             return _refuse("nik_belum_diisi")
         try:
-            nik = parse_nik(raw, today=inp.pada.date())
+            nik = parse_nik(raw, today=latest_date_in_indonesia(inp.pada))
         except InvalidNik as err:
             return _refuse(err.problem.value)
         found = False
+        if inp.status_warga == StatusWarga.warga_luar_kota and nik.kota_probolinggo:
+            # the register must see every Kota Probolinggo NIK: the resident's path is the one
+            # that checks it (else anyone could take a resident's NIK under any name)
+            return _refuse("nik_warga_kota")
         if inp.status_warga == StatusWarga.warga_kota:
-            if nik.kode_kabkota != KOTA_PROBOLINGGO:
+            if not nik.kota_probolinggo:
                 return _refuse("bukan_kota_probolinggo")
             try:
                 entry = self._register.find(nik.nik)
@@ -184,8 +223,14 @@ class ProbolinggoRegistrationActivities:
                 return _refuse("tidak_ada_di_siak")
             found = True
         with self._sessions() as s:
-            taken = s.scalar(select(ProbolinggoAccount.id).where(ProbolinggoAccount.nik == nik.nik))
-        if taken is not None:
+            verified = s.scalar(
+                select(ProbolinggoAccount.siak_terverifikasi).where(
+                    ProbolinggoAccount.nik == nik.nik
+                )
+            )
+        # An account the register never vouched for does not keep the register's owner out: a
+        # verified registration goes on and replaces it (``buat_akun``).
+        if verified is not None and (verified or not found):
             return _refuse("nik_terdaftar")
         return HasilPeriksa(diterima=True, siak=found)
 
@@ -210,9 +255,12 @@ class ProbolinggoRegistrationActivities:
             return _refuse("nik_belum_diisi")
         if nama is None or tempat is None or tgl is None or jk is None or alamat is None:
             return _refuse("identitas_tidak_sesuai", tidak_sesuai=["identitas_belum_lengkap"])
-        nik = parse_nik(nik_raw, today=inp.pada.date())
+        today = latest_date_in_indonesia(inp.pada)
+        if tgl > today:
+            return _refuse("tanggal_lahir_masa_depan", tidak_sesuai=["tanggal_lahir"])
+        nik = parse_nik(nik_raw, today=today)
         wrong: list[str] = []
-        if not encodes_birth_date(nik, tgl):
+        if not fits_birth_date(nik, tgl, today=today):
             wrong.append("tanggal_lahir")
         if jk != nik.jenis_kelamin:
             wrong.append("jenis_kelamin")
@@ -235,7 +283,8 @@ class ProbolinggoRegistrationActivities:
     @activity.defn
     def buat_akun(self, inp: BuatAkunInput) -> bool:
         """Step 9: the account, from the draft; False when the phone or NIK got an account in the
-        meantime (another registration finished first)."""
+        meantime (another registration finished first). A SIAK-verified registration replaces an
+        unverified account of its NIK (see ``_replace_unverified``); nothing else replaces one."""
         with self._sessions() as s:
             done = s.scalar(
                 select(ProbolinggoAccount.id).where(
@@ -266,10 +315,56 @@ class ProbolinggoRegistrationActivities:
             )
         try:
             with transaction(self._sessions) as s:
+                if inp.siak_terverifikasi:
+                    self._replace_unverified(s, account)
                 s.add(account)
         except IntegrityError:
             return False
         return True
+
+    def _replace_unverified(self, s: Session, account: ProbolinggoAccount) -> None:
+        """Close the unverified account of ``account``'s NIK, if there is one, and add ``account``
+        in its place, in the caller's transaction; the verified registration's case trail says so
+        (``AKUN_DIGANTI``: the closed account's registration id, nothing personal).
+
+        Closed means deleted: the account table has no status to close a row by, the NIK is unique
+        to one account, and nothing of the row (a number, a password, a name the register never
+        vouched for) belongs to the NIK's owner. It is not taken over in place, as its id is what
+        its holder's login tokens name. Its NIK is moved aside first so the new account is inserted
+        while it still exists, and so gets a larger id on every database (SQLite would give the
+        largest id again after a delete): a token of the closed account never opens the new one.
+        """
+        old = s.scalar(
+            select(ProbolinggoAccount)
+            .where(
+                ProbolinggoAccount.nik == account.nik,
+                ProbolinggoAccount.siak_terverifikasi.is_(False),
+            )
+            .with_for_update()
+        )
+        if old is None:
+            return
+        closed = old.registration_id
+        s.execute(
+            update(ProbolinggoAccount)
+            .where(ProbolinggoAccount.id == old.id)
+            .values(nik=f"x{old.id}"[:16])
+        )
+        s.add(account)
+        s.flush()
+        s.delete(old)
+        workflow_id = activity.info().workflow_id
+        s.add(
+            AuditEvent(
+                event_key=f"{workflow_id}/registrasi_berhasil/0/{AKUN_DIGANTI}",
+                workflow_id=workflow_id,
+                case_number=account.registration_id,
+                step="registrasi_berhasil",
+                event=AKUN_DIGANTI,
+                detail={"registrasi_akun_diganti": closed, "siak": True},
+                at=utcnow(),
+            )
+        )
 
     @activity.defn
     def hapus_data(self, inp: HapusDataInput) -> None:

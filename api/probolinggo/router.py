@@ -36,6 +36,7 @@ from activities.probolinggo.draft import (
 )
 from activities.probolinggo.refs import client_ref, otp_proof, phone_ref
 from alur.masking import mask_phone
+from alur.nik import TANGGAL_LAHIR_MASA_DEPAN, latest_date_in_indonesia
 from alur.phones import normalize_mobile
 from alur.security import hash_password
 from alur.settings import Settings
@@ -370,8 +371,15 @@ async def identitas(
     id_registrasi: str, body: IdentitasBody, sessions: SessionsDep, client: TemporalClientDep
 ) -> Any:
     """Step 8: identity, checked against the NIK (and SIAK for a resident); when it agrees, the
-    account is created (step 9) and the answer says so."""
+    account is created (step 9) and the answer says so. A birth date after today is refused here
+    (422 ``tanggal_lahir_masa_depan``) and stored nowhere; the check refuses it too."""
     await steps.running(sessions, id_registrasi)
+    if body.tanggal_lahir > latest_date_in_indonesia(utcnow()):
+        raise Unprocessable(
+            TANGGAL_LAHIR_MASA_DEPAN,
+            code="tanggal_lahir_masa_depan",
+            detail={"alasan": "tanggal_lahir_masa_depan", "detail": ["tanggal_lahir"]},
+        )
     await steps.require_step(client, id_registrasi, sessions, "identitas")
     fields = body.model_dump()
     await run_db(sessions, steps.store_step, id_registrasi, "identitas", fields)
