@@ -8,20 +8,72 @@ the Temporal address, Twilio credentials and real secrets. Each setting is docum
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, computed_field
+from pydantic import BaseModel, Field, PositiveInt, SecretStr, computed_field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alur.settings_magelang import MagelangSettings
-from alur.settings_probolinggo import ProbolinggoSettings
+from alur.settings_probolinggo import LOGIN_FIELDS, PositiveDuration, ProbolinggoSettings
 from alur.settings_trenggalek import TrenggalekSettings
 
 _DEV_JWT_SECRET = "alur-dev-jwt-secret-change-me-in-production-0123456789"
 _DEV_PAYLOAD_KEY = "YWx1ci1kZXYtcGF5bG9hZC1rZXktMzJieXRlcyEhISE="  # base64 of 32 bytes, dev only
 _DEV_PERSONAL_REF_KEY = "alur-dev-personal-ref-key-change-me-in-production-0123"
+
+
+class LoginSettings(BaseModel):
+    """The limits of every login (officers', MAGESTY's, View Probolinggo's),
+    ``ALUR_LOGIN__<FIELD>``; ``api/login_throttle.py`` applies them. The first five are per
+    account and are what View Probolinggo's login had (``ALUR_PROBOLINGGO__SLOW_AFTER`` and its
+    siblings still set them)."""
+
+    slow_after: PositiveInt = 3
+    """Failed logins of one account in a row from which each further attempt must wait. 3: two
+    typos are free."""
+    slow_base: PositiveDuration = timedelta(seconds=30)
+    """The first wait; it doubles with each further failure until the lock. 30 s: a person barely
+    notices, a guesser gets two tries a minute."""
+    lock_after: PositiveInt = 5
+    """Failed logins of one account in a row that lock it (at least ``slow_after``). 5: with the
+    waits, a handful of guesses per quarter hour."""
+    lock_for: PositiveDuration = timedelta(minutes=15)
+    """How long a locked account (or address) refuses logins, the right password too. 15 minutes:
+    long against guessing, short enough that the owner is not locked out for the day."""
+    busy_wait: PositiveDuration = timedelta(seconds=5)
+    """What a login is told to wait while another login of the same account (or of a waiting
+    address) is being checked. 5 s: longer than one password check (argon2) takes."""
+    alamat_slow_after: PositiveInt = 30
+    """Failed logins from one client address (any accounts) within ``alamat_window`` from which
+    each further attempt from that address must wait, doubling from ``slow_base``. 30, ten times
+    the account's 3: Indonesian mobile carriers put many subscribers behind one public address
+    (carrier-grade NAT), so an address's count must leave room for the typos of many citizens who
+    never met (a busy shared address sees a few failures in a quarter hour), while a spray of
+    common passwords over many accounts (which the per-account count never stops, each account
+    getting its two free tries) is held to about 30 guesses per address per quarter hour."""
+    alamat_lock_after: PositiveInt = 35
+    """Failed logins from one address within the window that lock the address for ``lock_for``
+    (at least ``alamat_slow_after``). 35: the waits (30 s … 4 min) come first."""
+    alamat_window: PositiveDuration = timedelta(minutes=15)
+    """How long an address's count lasts from its first failure; then it starts again. A
+    success does not clear it (a sprayer would log in to an account of its own in between), but
+    does not count either."""
+
+    @model_validator(mode="after")
+    def _slow_before_lock(self) -> Self:
+        for slow, lock in (
+            ("slow_after", "lock_after"),
+            ("alamat_slow_after", "alamat_lock_after"),
+        ):
+            if getattr(self, slow) > getattr(self, lock):
+                raise ValueError(
+                    f"{slow} ({getattr(self, slow)}) must not be greater than {lock} "
+                    f"({getattr(self, lock)}): the waits come before the lock"
+                )
+        return self
 
 
 class Settings(BaseSettings):
@@ -90,6 +142,27 @@ class Settings(BaseSettings):
     """The proposals' limits (``ALUR_TRENGGALEK__...``): see docs/trenggalek.md."""
     probolinggo: ProbolinggoSettings = Field(default_factory=ProbolinggoSettings)
     """The registration's limits (``ALUR_PROBOLINGGO__...``): see docs/probolinggo.md."""
+    login: LoginSettings = Field(default_factory=LoginSettings)
+    """Every login's limits (``ALUR_LOGIN__...``): see ``LoginSettings`` and README.md."""
+
+    @model_validator(mode="after")
+    def _one_set_of_login_limits(self) -> Self:
+        """``ALUR_PROBOLINGGO__SLOW_AFTER`` and its siblings (the names the login limits had when
+        only View Probolinggo's login had them) set the shared limits, unless ``ALUR_LOGIN__...``
+        sets the same field; ``probolinggo``'s fields then show what applies."""
+        own = self.login.model_fields_set
+        moved = {
+            f: getattr(self.probolinggo, f)
+            for f in LOGIN_FIELDS
+            if f in self.probolinggo.model_fields_set and f not in own
+        }
+        if moved:
+            kept = {f: getattr(self.login, f) for f in own}
+            self.login = LoginSettings(**kept, **moved)
+        applied = {f: getattr(self.login, f) for f in LOGIN_FIELDS}
+        if any(getattr(self.probolinggo, f) != v for f, v in applied.items()):
+            self.probolinggo = self.probolinggo.model_copy(update=applied)
+        return self
 
     def check_production(self) -> None:
         """Refuse to run production on the embedded dev secrets."""

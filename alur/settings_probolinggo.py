@@ -11,7 +11,10 @@ activity bounds are tied to the OTP step's 1 minute (``workflows/probolinggo_pol
 The workflow's limits (the first six fields) reach a registration in its input
 (``AturanRegistrasi``, built by the API from these settings when it starts the registration), so a
 change applies to registrations started after it and a running one keeps the limits it began with.
-The hourly OTP caps are read by the API and by the OTP activity; the login limits by the API.
+The hourly OTP caps are read by the API and by the OTP activity. The login limits (the last five
+fields) are every login's now, ``Settings.login`` (``ALUR_LOGIN__<FIELD>``, applied by
+``api/login_throttle.py``); the names ``ALUR_PROBOLINGGO__SLOW_AFTER`` … ``BUSY_WAIT`` still set
+them, and these fields show the limits that apply.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ def _positive(value: timedelta) -> timedelta:
 
 PositiveDuration = Annotated[timedelta, BeforeValidator(_seconds), AfterValidator(_positive)]
 """A duration longer than zero: seconds (``300``) or ISO 8601 (``PT5M``)."""
+
+LOGIN_FIELDS = ("slow_after", "slow_base", "lock_after", "lock_for", "busy_wait")
+"""The login limits that moved to ``Settings.login``: setting one here sets the shared one."""
 
 
 class ProbolinggoSettings(BaseModel):
@@ -80,7 +86,7 @@ class ProbolinggoSettings(BaseModel):
     the real work against SMS pumping, and this cap only bounds what one bot at one address can
     spend (300 SMS an hour) before its address is refused."""
 
-    # --- login (API) ----------------------------------------------------------------------------
+    # --- login (API): the shared ``Settings.login``'s first five; setting one here sets that ---
     slow_after: PositiveInt = 3
     """Failed logins in a row from which each further attempt must wait. 3: two typos are free."""
     slow_base: PositiveDuration = timedelta(seconds=30)

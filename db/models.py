@@ -192,6 +192,7 @@ class PopulationRecord(Base):
 # Each SOP's own tables live in their own module; importing them here puts them on Base.metadata
 # wherever the shared tables are (Alembic, tests, the app).
 import db.idempotency  # noqa: E402,F401
+import db.login_throttle  # noqa: E402,F401
 import db.magelang.models  # noqa: E402,F401
 import db.probolinggo.models  # noqa: E402,F401
 import db.trenggalek.models  # noqa: E402,F401

@@ -22,6 +22,7 @@ from alur.nik import make_nik
 from alur.security import hash_password
 from alur.settings import Settings, get_settings
 from api.main import create_app
+from db.login_throttle import LoginThrottle
 from db.probolinggo.models import ProbolinggoAccount, ProbolinggoOtpSend
 from db.session import transaction
 from tests.conftest import TEST_PAYLOAD_KEY, ApiClient, RunningWorkers
@@ -309,7 +310,7 @@ async def test_login_slows_down_then_locks_the_account(
 def _wait_out(sessions: sessionmaker[Session]) -> None:
     """The lock's time passes (the login clock is the real one, not Temporal's)."""
     with transaction(sessions) as s:
-        s.execute(update(ProbolinggoAccount).values(locked_until=None))
+        s.execute(update(LoginThrottle).values(locked_until=None))
 
 
 @asynccontextmanager

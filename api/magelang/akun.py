@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, NoReturn
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,7 @@ from alur.phones import normalize_mobile
 from alur.security import hash_password, issue_token, verify_password
 from alur.settings import Settings
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP
+from api import login_throttle
 from api.deps import SessionsDep, SettingsDep, TemporalClientDep, run_db
 from api.errors import (
     AlurError,
@@ -419,26 +420,38 @@ async def status_aktivasi(
 
 
 # --- login -----------------------------------------------------------------------------------
-def _login(session: Session, body: LoginBody) -> MagestyAkun:
+def _login(session: Session, settings: Settings, body: LoginBody, address: str) -> MagestyAkun:
     who = body.akun.strip().lower()
     if "@" not in who:
         try:
             who = normalize_mobile(who)
         except ValueError:
             pass
+    attempt = login_throttle.admit(
+        session,
+        settings,
+        account_key=login_throttle.magesty_key(settings, who),
+        address=address,
+    )
     akun = session.scalar(
         select(MagestyAkun).where(or_(MagestyAkun.email == who, MagestyAkun.whatsapp == who))
     )
     if not verify_password(akun.password_hash if akun else None, body.password) or akun is None:
-        raise NotAuthenticated("Email/nomor atau kata sandi salah", code="bad_credentials")
+        attempt.failed(
+            NotAuthenticated("Email/nomor atau kata sandi salah", code="bad_credentials")
+        )
+    attempt.succeeded()
     return akun
 
 
-@router.post("/login", response_model=TokenRead, responses=responses(401, 403, 422))
-def login(body: LoginBody, sessions: SessionsDep, settings: SettingsDep) -> TokenRead:
-    """Log in to MAGESTY (activated accounts only) for a citizen token."""
+@router.post("/login", response_model=TokenRead, responses=responses(401, 403, 422, 429))
+def login(
+    body: LoginBody, request: Request, sessions: SessionsDep, settings: SettingsDep
+) -> TokenRead:
+    """Log in to MAGESTY (activated accounts only) for a citizen token; 429 while the account
+    or the client address waits after failed logins (``api/login_throttle.py``)."""
     with sessions() as session:
-        akun = _login(session, body)
+        akun = _login(session, settings, body, login_throttle.client_address(request))
     if akun.status != "aktif":
         raise Forbidden(
             "Akun belum diaktifkan; masukkan kode dari WhatsApp", code="akun_belum_aktif"
