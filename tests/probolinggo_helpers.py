@@ -19,7 +19,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 
 from activities.probolinggo.draft import create_draft, running_draft, set_identity, set_nik
-from activities.probolinggo.refs import client_ref, otp_proof, phone_ref, secret_key
+from activities.probolinggo.refs import client_ref, nik_ref, otp_proof, phone_ref, secret_key
+from alur.masking import mask_nik
 from alur.nik import parse_nik
 from alur.security import hash_password
 from alur.seed import SAMPLE_REGISTER, load_register_csv
@@ -146,7 +147,8 @@ def add_unverified_account(
             ProbolinggoAccount(
                 registration_id=registration_id,
                 phone=phone,
-                nik=nik,
+                nik_ref=nik_ref(secret_key(), nik),
+                nik_tersamar=mask_nik(nik),
                 nama="Penyamar",
                 tempat_lahir="Malang",
                 tanggal_lahir=parse_nik(nik, today=date.today()).tanggal_lahir,

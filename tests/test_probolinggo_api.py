@@ -16,8 +16,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from activities.probolinggo.refs import client_ref, otp_hash, otp_proof, phone_ref, secret_key
+from activities.probolinggo.refs import (
+    client_ref,
+    nik_ref,
+    otp_hash,
+    otp_proof,
+    phone_ref,
+    secret_key,
+)
 from alur.codec import EncryptionCodec
+from alur.masking import mask_nik
 from alur.nik import make_nik
 from alur.security import hash_password
 from alur.settings import Settings, get_settings
@@ -263,7 +271,8 @@ def _add_account(sessions: sessionmaker[Session]) -> None:
             ProbolinggoAccount(
                 registration_id="PRB-LOGIN",
                 phone=RESIDENT.phone,
-                nik=RESIDENT.nik,
+                nik_ref=nik_ref(secret_key(), RESIDENT.nik),
+                nik_tersamar=mask_nik(RESIDENT.nik),
                 nama=RESIDENT.nama,
                 tempat_lahir=RESIDENT.tempat_lahir,
                 tanggal_lahir=RESIDENT.tanggal_lahir,
@@ -455,7 +464,10 @@ async def test_a_kota_probolinggo_nik_on_the_non_resident_path_is_sent_to_the_re
     # the resident, on the resident's path, registers and is verified by the register
     rid = await register(api, resident)
     [account] = accounts(sessions)
-    assert (account.nik, account.siak_terverifikasi) == (resident.nik, True)
+    assert (account.nik_ref, account.siak_terverifikasi) == (
+        nik_ref(secret_key(), resident.nik),
+        True,
+    )
 
 
 async def test_an_unverified_account_of_a_resident_s_nik_gives_way_to_the_verified_resident(
@@ -474,8 +486,8 @@ async def test_an_unverified_account_of_a_resident_s_nik_gives_way_to_the_verifi
     rid = await register(api, RESIDENT)  # not refused with nik_terdaftar
 
     [account] = accounts(sessions)
-    assert (account.nik, account.nama, account.phone) == (
-        RESIDENT.nik,
+    assert (account.nik_ref, account.nama, account.phone) == (
+        nik_ref(secret_key(), RESIDENT.nik),
         RESIDENT.nama,
         RESIDENT.phone,
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.probolinggo.draft import create_draft
+from activities.probolinggo.refs import secret_key
 from activities.probolinggo.registrasi import (
     BuatAkunInput,
     HapusDataInput,
@@ -83,7 +84,7 @@ def _draft(factory: sessionmaker[Session], rid: str, phone: str, nik: str) -> No
 
 
 def test_account_is_made_once_and_a_taken_nik_makes_none(factory: sessionmaker[Session]) -> None:
-    acts = ProbolinggoRegistrationActivities(factory, DbPopulationRegister(factory))
+    acts = ProbolinggoRegistrationActivities(factory, DbPopulationRegister(factory), secret_key())
     env = ActivityEnvironment()
     _draft(factory, "PRB-A", "+6285712300003", "3573054408920007")
     _draft(factory, "PRB-B", "+6285712300004", "3573054408920007")
@@ -102,7 +103,8 @@ def test_account_phone_is_unique(factory: sessionmaker[Session]) -> None:
         return ProbolinggoAccount(
             registration_id=rid,
             phone="+6281234500001",
-            nik=nik,
+            nik_ref=nik,
+            nik_tersamar=nik[:16],
             nama="Budi",
             tempat_lahir="Probolinggo",
             tanggal_lahir=date(1985, 3, 12),
@@ -136,7 +138,7 @@ def test_erasure_empties_the_draft_and_the_otp_texts_and_can_be_retried(
                 status="delivered",
             )
         )
-    acts = ProbolinggoRegistrationActivities(factory, DbPopulationRegister(factory))
+    acts = ProbolinggoRegistrationActivities(factory, DbPopulationRegister(factory), secret_key())
     inp = HapusDataInput(
         registration_id="PRB-E", status="kedaluwarsa", alasan="kedaluwarsa", pada=T0
     )
@@ -223,7 +225,7 @@ def test_identity_check_accepts_a_centenarian_s_birth_date(
     )
     with transaction(factory) as s:
         load_register_csv(s, export)
-    acts = ProbolinggoRegistrationActivities(factory, DbPopulationRegister(factory))
+    acts = ProbolinggoRegistrationActivities(factory, DbPopulationRegister(factory), secret_key())
     for rid, status, born in [
         ("r-kota", StatusWarga.warga_kota, date(1924, 5, 10)),
         ("r-luar", StatusWarga.warga_luar_kota, date(1924, 5, 10)),

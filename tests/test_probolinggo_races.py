@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowUpdateFailedError
 
 from activities.probolinggo import siak as probolinggo_siak
+from activities.probolinggo.refs import nik_ref, secret_key
 from alur.settings import get_settings
 from api.probolinggo import akun as probolinggo_akun
 from db.probolinggo.models import ProbolinggoAccount
@@ -90,7 +91,7 @@ async def test_nik_sent_again_during_its_check_is_refused_and_the_account_has_th
     monkeypatch.setattr(probolinggo_siak.DbPopulationRegister, "find", _find)
     r = await post(api, rid, "identitas", identity(RESIDENT))
     assert r.status_code == 200, r.text
-    assert _account(sessions).nik == RESIDENT.nik
+    assert _account(sessions).nik_ref == nik_ref(secret_key(), RESIDENT.nik)
 
 
 async def test_a_refused_identity_can_be_corrected(

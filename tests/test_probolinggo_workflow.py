@@ -16,8 +16,9 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from activities.probolinggo.refs import client_ref, phone_ref, secret_key
+from activities.probolinggo.refs import client_ref, nik_ref, phone_ref, secret_key
 from activities.senders import PermanentSendError, SentMessage, TemporarySendError
+from alur.masking import mask_nik
 from alur.settings import get_settings
 from alur.temporal import data_converter
 from db.models import Notification
@@ -65,11 +66,14 @@ async def test_resident_registers_and_gets_an_account_checked_against_siak(
     assert answer.hasil == "diterima" and answer.langkah is None
     assert result.status == "selesai" and not result.sla_terlampaui
     [account] = accounts(sessions)
-    assert (account.phone, account.nik, account.nama) == (
+    assert (account.phone, account.nik_ref, account.nik_tersamar, account.nama) == (
         RESIDENT.phone,
-        RESIDENT.nik,
+        nik_ref(secret_key(), RESIDENT.nik),
+        mask_nik(RESIDENT.nik),
         RESIDENT.nama,
     )
+    # the NIK is kept as its keyed hash and its masked form only: in no column in clear
+    assert not [c for c, v in vars(account).items() if RESIDENT.nik in str(v)]
     assert account.siak_terverifikasi and account.status_warga == "warga_kota"
     rid = reg_id(handle)
     assert_erased(draft_row(sessions, rid))

@@ -17,7 +17,7 @@ def build_activities(deps: ActivityDeps) -> ActivitySet:
     """The registration's activities, over the worker's database and sender."""
     key = ref_key(deps.settings.personal_ref_key.get_secret_value())
     records = ProbolinggoRegistrationActivities(
-        deps.session_factory, DbPopulationRegister(deps.session_factory)
+        deps.session_factory, DbPopulationRegister(deps.session_factory), key
     )
     sms = ProbolinggoSmsActivities(
         deps.sender, deps.session_factory, key, deps.settings.probolinggo, deps.status_callback

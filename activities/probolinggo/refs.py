@@ -32,6 +32,11 @@ def phone_ref(key: bytes, phone_e164: str) -> str:
     return _mac(key, "phone", phone_e164)
 
 
+def nik_ref(key: bytes, nik: str) -> str:
+    """What an account keeps of its NIK to refuse a second account of it."""
+    return _mac(key, "nik", nik)
+
+
 def client_ref(key: bytes, address: str) -> str:
     """The reference of a client address (IP)."""
     return _mac(key, "client", address)

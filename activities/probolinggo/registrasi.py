@@ -28,9 +28,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.probolinggo.draft import lock_step, unlock_step
-from activities.probolinggo.refs import otp_hash
+from activities.probolinggo.refs import nik_ref, otp_hash
 from activities.probolinggo.siak import PopulationRegister, RegisterUnavailable
-from alur.masking import mask_phone
+from alur.masking import mask_nik, mask_phone
 from alur.nik import (
     TANGGAL_LAHIR_MASA_DEPAN,
     InvalidNik,
@@ -142,10 +142,11 @@ class ProbolinggoRegistrationActivities:
     """Registration checks and records over the database and the population register."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], register: PopulationRegister
+        self, session_factory: sessionmaker[Session], register: PopulationRegister, ref_key: bytes
     ) -> None:
         self._sessions = session_factory
         self._register = register
+        self._key = ref_key
 
     def _draft(self, s: Session, registration_id: str) -> ProbolinggoRegistration:
         draft = s.scalar(
@@ -225,7 +226,7 @@ class ProbolinggoRegistrationActivities:
         with self._sessions() as s:
             verified = s.scalar(
                 select(ProbolinggoAccount.siak_terverifikasi).where(
-                    ProbolinggoAccount.nik == nik.nik
+                    ProbolinggoAccount.nik_ref == nik_ref(self._key, nik.nik)
                 )
             )
         # An account the register never vouched for does not keep the register's owner out: a
@@ -299,11 +300,12 @@ class ProbolinggoRegistrationActivities:
                 raise ApplicationError(
                     "Data registrasi tidak lengkap", type="RegistrationGone", non_retryable=True
                 )
-            assert isinstance(d.tanggal_lahir, date)
+            assert isinstance(d.tanggal_lahir, date) and d.nik is not None
             account = ProbolinggoAccount(
                 registration_id=d.registration_id,
                 phone=d.phone,
-                nik=d.nik,
+                nik_ref=nik_ref(self._key, d.nik),
+                nik_tersamar=mask_nik(d.nik),
                 nama=d.nama,
                 tempat_lahir=d.tempat_lahir,
                 tanggal_lahir=d.tanggal_lahir,
@@ -337,7 +339,7 @@ class ProbolinggoRegistrationActivities:
         old = s.scalar(
             select(ProbolinggoAccount)
             .where(
-                ProbolinggoAccount.nik == account.nik,
+                ProbolinggoAccount.nik_ref == account.nik_ref,
                 ProbolinggoAccount.siak_terverifikasi.is_(False),
             )
             .with_for_update()
@@ -348,7 +350,7 @@ class ProbolinggoRegistrationActivities:
         s.execute(
             update(ProbolinggoAccount)
             .where(ProbolinggoAccount.id == old.id)
-            .values(nik=f"x{old.id}"[:16])
+            .values(nik_ref=f"diganti-{old.id}")
         )
         s.add(account)
         s.flush()

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
-from alur.masking import mask_nik, mask_phone
+from alur.masking import mask_phone
 from alur.phones import normalize_mobile
 from alur.security import issue_token, verify_password
 from api import login_throttle
@@ -112,7 +112,7 @@ def my_account(account: CurrentWargaProbolinggo) -> AkunRead:
     return AkunRead(
         nama=account.nama,
         telepon=mask_phone(account.phone),
-        nik=mask_nik(account.nik),
+        nik=account.nik_tersamar,
         status_warga=account.status_warga,
         siak_terverifikasi=account.siak_terverifikasi,
         tanggal_lahir=account.tanggal_lahir,

@@ -96,7 +96,11 @@ class ProbolinggoAccount(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[str] = mapped_column(String(40), unique=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)
-    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    nik_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    """The NIK's keyed hash (``activities.probolinggo.refs.nik_ref``): the one-account-per-NIK
+    check needs no NIK in clear (UU 27/2022)."""
+    nik_tersamar: Mapped[str] = mapped_column(String(16))
+    """The NIK as the citizen's own account shows it: region and serial only."""
     nama: Mapped[str] = mapped_column(String(200))
     tempat_lahir: Mapped[str] = mapped_column(String(100))
     tanggal_lahir: Mapped[date]
