@@ -108,8 +108,22 @@ class Task(Base):
     acting_by: Mapped[str | None] = mapped_column(String(64))
     acting_until: Mapped[datetime | None]
     """A claim the workflow never takes up (the signal was lost with the process) expires."""
+    unit: Mapped[str | None] = mapped_column(String(200))
+    """The unit the case belongs to (a MAGESTY OPD) where the SOP's roles exist in several units."""
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """The officer who took the task from the role's queue (claim), or was handed it (delegation)."""
+    claimed_at: Mapped[datetime | None]
+    clock: Mapped[str | None] = mapped_column(String(10))
+    """The time standard's clock: ``kerja`` (the agency's working time) or ``kalender``."""
+    elapsed_seconds: Mapped[float | None]
+    """Opened to completed, counted in the step's clock: what the SLA report ranks."""
+    waiting_seconds: Mapped[float | None]
+    """Opened to claimed, in the step's clock: time waiting to be taken (the rest was worked)."""
 
-    __table_args__ = (Index("ix_tasks_inbox", "agency", "role", "status"),)
+    __table_args__ = (
+        Index("ix_tasks_inbox", "agency", "role", "status"),
+        Index("ix_tasks_sop_opened", "sop", "opened_at"),
+    )
 
 
 class AuditEvent(Base):
