@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from activities.senders import Channel, SentMessage
+from activities.senders import Outgoing, SentMessage
 
 
 class DevOutboxSender:
@@ -17,15 +17,7 @@ class DevOutboxSender:
 
     name = "dev"
 
-    def send(
-        self,
-        *,
-        channel: Channel,
-        to: str,
-        body: str,
-        status_callback: str | None = None,
-        validity_seconds: int | None = None,
-    ) -> SentMessage:
+    def send(self, message: Outgoing) -> SentMessage:
         return SentMessage(
             provider=self.name, provider_id=f"DEV{uuid.uuid4().hex}", status="delivered"
         )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.senders import Channel, PermanentSendError, Sender, TemporarySendError
+from activities.senders import Channel, Outgoing, PermanentSendError, Sender, TemporarySendError
 from alur.case_ref import CaseRef
 from alur.masking import mask_phone
 from db.base import utcnow
@@ -155,11 +155,7 @@ class NotificationActivities:
             row.status = "sending"
         try:
             sent = self._sender.send(
-                channel=channel,
-                to=to,
-                body=body,
-                status_callback=self._status_callback,
-                validity_seconds=validity_seconds,
+                Outgoing(channel, to, body, self._status_callback, validity_seconds)
             )
         except PermanentSendError as err:
             self._finish(key, attempt, status="failed", code=err.code, error=err.message)

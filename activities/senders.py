@@ -15,6 +15,18 @@ Channel = Literal["sms", "whatsapp"]
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    """One text message to send: where to (E.164), over which channel, and what the provider
+    needs besides (the delivery-status webhook, how long an undelivered OTP stays worth sending)."""
+
+    channel: Channel
+    to: str
+    body: str
+    status_callback: str | None = None
+    validity_seconds: int | None = None
+
+
+@dataclass(frozen=True)
 class SentMessage:
     """What the provider answered: its message id and first status (queued, accepted, sent)."""
 
@@ -46,14 +58,6 @@ class Sender(Protocol):
 
     name: str
 
-    def send(
-        self,
-        *,
-        channel: Channel,
-        to: str,
-        body: str,
-        status_callback: str | None = None,
-        validity_seconds: int | None = None,
-    ) -> SentMessage:
+    def send(self, message: Outgoing) -> SentMessage:
         """Send the message; raise ``PermanentSendError`` or ``TemporarySendError`` on failure."""
         ...

@@ -24,7 +24,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from activities.senders import (
-    Channel,
+    Outgoing,
     PermanentSendError,
     SendError,
     SentMessage,
@@ -83,17 +83,10 @@ class TwilioSender:
             http_client=http_client or TwilioHttpClient(timeout=timeout),
         )
 
-    def send(
-        self,
-        *,
-        channel: Channel,
-        to: str,
-        body: str,
-        status_callback: str | None = None,
-        validity_seconds: int | None = None,
-    ) -> SentMessage:
+    def send(self, message: Outgoing) -> SentMessage:
         """Create one message; raise ``PermanentSendError`` or ``TemporarySendError`` on failure."""
-        params: dict[str, Any] = {"to": to, "body": body}
+        channel, to = message.channel, message.to
+        params: dict[str, Any] = {"to": to, "body": message.body}
         if channel == "whatsapp":
             params["to"] = _whatsapp(to)
         if self._messaging_service_sid:
@@ -104,12 +97,12 @@ class TwilioSender:
             params["from_"] = _whatsapp(self._whatsapp_from)
         else:
             params["from_"] = self._sms_from
-        if status_callback:
-            params["status_callback"] = status_callback
-        if validity_seconds is not None:
-            params["validity_period"] = validity_seconds
+        if message.status_callback:
+            params["status_callback"] = message.status_callback
+        if message.validity_seconds is not None:
+            params["validity_period"] = message.validity_seconds
         try:
-            message = self._client.messages.create(**params)
+            created = self._client.messages.create(**params)
         except TwilioException as err:
             raise classify_twilio_error(err) from err
         except (requests.ConnectionError, requests.Timeout) as err:
@@ -119,7 +112,7 @@ class TwilioSender:
                 "Layanan pesan tidak dapat dihubungi, akan dicoba lagi"
             ) from err
         return SentMessage(
-            provider=self.name, provider_id=message.sid or "", status=str(message.status)
+            provider=self.name, provider_id=created.sid or "", status=str(created.status)
         )
 
 

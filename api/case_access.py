@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,8 +24,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
 from api.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable
 from db.models import AuditEvent, Case, Officer
-from sop.models import Sop
 from workflows.case.models import CaseStatus
+from workflows.case.officer_case import OfficerCase
 
 
 def load_case(session: Session, case_number: str, *, sop: str) -> Case:
@@ -122,29 +122,36 @@ def already_accepted(session: Session, case_number: str, action_id: str) -> bool
     return found is not None
 
 
+class CaseInput(Protocol):
+    """A case workflow's input: whatever else it holds, it names its case."""
+
+    @property
+    def case_number(self) -> str: ...
+
+
 async def start_case(
     client: Client,
-    run: Any,
-    arg: Any,
+    workflow: type[OfficerCase],
+    arg: CaseInput,
     *,
-    sop: Sop,
-    number: str,
-    workflow_id: str,
     status: str,
     task_queue: str,
     summary: str,
 ) -> None:
     """Start a case's workflow, or find the one a retried create already started.
 
-    A running case is joined (``USE_EXISTING``); a case that ran and closed is never started again
-    (``REJECT_DUPLICATE``): a retried create finds it closed instead of reopening it with nobody
-    able to act. The search attributes are the ones every case carries, none personal.
+    The SOP, the case number and the workflow id come from the workflow class and its input, so a
+    case can never be started under another SOP's name. A running case is joined
+    (``USE_EXISTING``); a case that ran and closed is never started again (``REJECT_DUPLICATE``):
+    a retried create finds it closed instead of reopening it with nobody able to act. The search
+    attributes are the ones every case carries, none personal.
     """
+    sop, number = workflow.TABLE.sop, arg.case_number
     try:
         await client.start_workflow(
-            run,
+            workflow.run,  # type: ignore[attr-defined]  # each SOP's class defines its own run
             arg,
-            id=workflow_id,
+            id=workflow.workflow_id_for(number),
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -7,6 +7,7 @@ their own database and Temporal client.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
@@ -72,6 +73,25 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 TemporalClientDep = Annotated[Client, Depends(get_temporal)]
+
+
+@dataclass(frozen=True)
+class Services:
+    """What a route that starts or drives a case works with: the session factory (see
+    ``get_sessions``), the Temporal client and the settings, as one dependency."""
+
+    sessions: sessionmaker[Session]
+    temporal: Client
+    settings: Settings
+
+
+def get_services(
+    sessions: SessionsDep, temporal: TemporalClientDep, settings: SettingsDep
+) -> Services:
+    return Services(sessions=sessions, temporal=temporal, settings=settings)
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def get_current_officer(

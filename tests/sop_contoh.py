@@ -186,16 +186,9 @@ LANGKAH = StepTable(
 
 
 # --- workflow (workflows/<sop>/workflow.py) ---
-def workflow_id_for(case_number: str) -> str:
-    """Meaningful to operators, no personal data."""
-    return f"contoh-{case_number}"
-
-
 @workflow.defn(name="ContohSuratKeterangan")
-class ContohSuratKeterangan(OfficerCase):
+class ContohSuratKeterangan(OfficerCase, table=LANGKAH, id_prefix="contoh"):
     """One application for a letter, from the counter to the lurah's signature."""
-
-    TABLE = LANGKAH
 
     @workflow.init
     def __init__(self, permohonan: Permohonan) -> None:
@@ -296,11 +289,8 @@ async def ajukan(
     await run_db(sessions, _record_intake, body, number)
     await start_case(
         client,
-        ContohSuratKeterangan.run,
+        ContohSuratKeterangan,
         Permohonan(case_number=number, jenis=body.jenis),
-        sop=CONTOH,
-        number=number,
-        workflow_id=workflow_id_for(number),
         status="diterima",
         task_queue=settings.task_queue,
         summary=f"surat keterangan {body.jenis.value}: {number}",
@@ -312,7 +302,7 @@ def _record_intake(session: Session, body: PermohonanCreate, number: str) -> Non
     session.add(
         Case(
             case_number=number,
-            workflow_id=workflow_id_for(number),
+            workflow_id=ContohSuratKeterangan.workflow_id_for(number),
             sop=CONTOH.kode,
             agency=CONTOH.agensi,
             kind=body.jenis.value,

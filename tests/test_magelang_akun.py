@@ -18,7 +18,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.senders import Channel, PermanentSendError, SentMessage, TemporarySendError
+from activities.senders import (
+    Outgoing,
+    PermanentSendError,
+    SentMessage,
+    TemporarySendError,
+)
 from db.models import AuditEvent, Notification
 from tests import magelang_helpers as mg
 from tests.conftest import RunningWorkers
@@ -226,15 +231,7 @@ class _Rejecting:
 
     name = "rejecting"
 
-    def send(
-        self,
-        *,
-        channel: Channel,
-        to: str,
-        body: str,
-        status_callback: str | None = None,
-        validity_seconds: int | None = None,
-    ) -> SentMessage:
+    def send(self, message: Outgoing) -> SentMessage:
         raise PermanentSendError("The 'To' number is not a valid phone number.", code=21211)
 
 
@@ -279,15 +276,7 @@ class _Down:
 
     name = "down"
 
-    def send(
-        self,
-        *,
-        channel: Channel,
-        to: str,
-        body: str,
-        status_callback: str | None = None,
-        validity_seconds: int | None = None,
-    ) -> SentMessage:
+    def send(self, message: Outgoing) -> SentMessage:
         raise TemporarySendError("Service Unavailable", status=503)
 
 
@@ -351,15 +340,8 @@ class _Delivering:
     def __init__(self) -> None:
         self.bodies: list[str] = []
 
-    def send(
-        self,
-        *,
-        channel: Channel,
-        to: str,
-        body: str,
-        status_callback: str | None = None,
-        validity_seconds: int | None = None,
-    ) -> SentMessage:
+    def send(self, message: Outgoing) -> SentMessage:
+        body = message.body
         self.bodies.append(body)
         return SentMessage(provider="twilio", provider_id=f"SM{uuid.uuid4().hex}", status="queued")
 

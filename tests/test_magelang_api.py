@@ -17,7 +17,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from activities.senders import PermanentSendError
+from activities.senders import Outgoing, PermanentSendError
 from alur.seed_magelang import seed_magelang
 from alur.settings import Settings
 from api.magelang.akun import aturan_dari
@@ -294,7 +294,7 @@ async def test_registering_again_before_activation_gives_a_new_token_for_the_sam
 async def test_number_that_cannot_receive_whatsapp_gets_a_clear_message(
     api: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def reject(**_: Any) -> None:
+    def reject(message: Outgoing) -> None:
         raise PermanentSendError("Recipient is not a WhatsApp user", code=63003)
 
     monkeypatch.setattr(api.workers.sender, "send", reject)

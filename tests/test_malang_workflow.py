@@ -14,7 +14,13 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.senders import Channel, PermanentSendError, SentMessage, TemporarySendError
+from activities.senders import (
+    Channel,
+    Outgoing,
+    PermanentSendError,
+    SentMessage,
+    TemporarySendError,
+)
 from tests.conftest import RunningWorkers
 from tests.malang_helpers import (
     DRAFT,
@@ -408,15 +414,8 @@ class FakeSender:
         self.down = down
         self.sent: list[tuple[Channel, str]] = []
 
-    def send(
-        self,
-        *,
-        channel: Channel,
-        to: str,
-        body: str,
-        status_callback: str | None = None,
-        validity_seconds: int | None = None,
-    ) -> SentMessage:
+    def send(self, message: Outgoing) -> SentMessage:
+        channel, to = message.channel, message.to
         if to in self.refused:
             raise PermanentSendError("The 'To' number is not a valid phone number.", code=21211)
         if to in self.down:

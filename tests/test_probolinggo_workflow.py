@@ -7,7 +7,6 @@ import asyncio
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from activities.probolinggo.refs import client_ref, nik_ref, phone_ref, secret_key
-from activities.senders import PermanentSendError, SentMessage, TemporarySendError
+from activities.senders import Outgoing, PermanentSendError, SentMessage, TemporarySendError
 from alur.masking import mask_nik
 from alur.settings import get_settings
 from alur.temporal import data_converter
@@ -277,7 +276,7 @@ class RefusingSender:
     def __init__(self) -> None:
         self.calls = 0
 
-    def send(self, **kw: Any) -> SentMessage:
+    def send(self, message: Outgoing) -> SentMessage:
         self.calls += 1
         raise PermanentSendError("Nomor tujuan tidak dapat menerima SMS", code=21614)
 
@@ -443,11 +442,11 @@ class FlakySender:
     def recover(self) -> None:
         self.down = False
 
-    def send(self, **kw: Any) -> SentMessage:
+    def send(self, message: Outgoing) -> SentMessage:
         self.calls += 1
         if self.down:
             raise TemporarySendError("Service Unavailable", status=503)
-        self.last_body = str(kw["body"])
+        self.last_body = message.body
         return SentMessage(provider="fake", provider_id=f"SM{self.calls:032d}", status="queued")
 
 

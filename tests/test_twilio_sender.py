@@ -9,7 +9,7 @@ import pytest
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
-from activities.senders import PermanentSendError, TemporarySendError
+from activities.senders import Outgoing, PermanentSendError, TemporarySendError
 from activities.twilio_sender import TwilioSender, build_twilio_sender
 from alur.settings import Settings
 from tests.fake_twilio import (
@@ -56,7 +56,7 @@ def make_sender(fake: FakeTwilio, *, service: bool = False, timeout: float = 5.0
 
 
 def test_sms_is_sent_from_the_configured_number(fake: FakeTwilio) -> None:
-    sent = make_sender(fake).send(channel="sms", to=TO, body="Kode OTP Anda 123456")
+    sent = make_sender(fake).send(Outgoing(channel="sms", to=TO, body="Kode OTP Anda 123456"))
 
     [req] = fake.requests
     assert req.path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
@@ -69,7 +69,7 @@ def test_sms_is_sent_from_the_configured_number(fake: FakeTwilio) -> None:
 
 
 def test_whatsapp_prefixes_both_numbers(fake: FakeTwilio) -> None:
-    make_sender(fake).send(channel="whatsapp", to=TO, body="Halo")
+    make_sender(fake).send(Outgoing(channel="whatsapp", to=TO, body="Halo"))
 
     [req] = fake.requests
     assert req.form["To"] == f"whatsapp:{TO}"
@@ -84,12 +84,12 @@ def test_whatsapp_without_a_sender_is_permanent(fake: FakeTwilio) -> None:
         http_client=LocalForwardingHttpClient(fake.base_url),
     )
     with pytest.raises(PermanentSendError):
-        sender.send(channel="whatsapp", to=TO, body="Halo")
+        sender.send(Outgoing(channel="whatsapp", to=TO, body="Halo"))
     assert fake.requests == []
 
 
 def test_messaging_service_is_used_instead_of_a_from_number(fake: FakeTwilio) -> None:
-    sent = make_sender(fake, service=True).send(channel="sms", to=TO, body="Halo")
+    sent = make_sender(fake, service=True).send(Outgoing(channel="sms", to=TO, body="Halo"))
 
     [req] = fake.requests
     assert req.form["MessagingServiceSid"] == MESSAGING_SERVICE_SID
@@ -99,7 +99,7 @@ def test_messaging_service_is_used_instead_of_a_from_number(fake: FakeTwilio) ->
 
 def test_status_callback_and_validity_period_are_passed(fake: FakeTwilio) -> None:
     make_sender(fake).send(
-        channel="sms", to=TO, body="Kode 123456", status_callback=CALLBACK, validity_seconds=60
+        Outgoing("sms", TO, "Kode 123456", status_callback=CALLBACK, validity_seconds=60)
     )
 
     [req] = fake.requests
@@ -111,7 +111,7 @@ def test_invalid_number_is_permanent_and_not_retried(fake: FakeTwilio) -> None:
     fake.answer_next(twilio_error(21211, 400, to="+62123"))
 
     with pytest.raises(PermanentSendError) as info:
-        make_sender(fake).send(channel="sms", to="+62123", body="Halo")
+        make_sender(fake).send(Outgoing(channel="sms", to="+62123", body="Halo"))
 
     assert info.value.code == 21211
     assert info.value.status == 400
@@ -124,7 +124,7 @@ def test_unsendable_recipients_are_permanent(fake: FakeTwilio, code: int) -> Non
     fake.fail_next(code, 400)
 
     with pytest.raises(PermanentSendError) as info:
-        make_sender(fake).send(channel="whatsapp", to=TO, body="Halo")
+        make_sender(fake).send(Outgoing(channel="whatsapp", to=TO, body="Halo"))
 
     assert info.value.code == code
     assert f"({code})" in info.value.message
@@ -134,7 +134,7 @@ def test_an_unknown_client_error_is_permanent(fake: FakeTwilio) -> None:
     fake.fail_next(21617, 400)  # body too long
 
     with pytest.raises(PermanentSendError) as info:
-        make_sender(fake).send(channel="sms", to=TO, body="Halo")
+        make_sender(fake).send(Outgoing(channel="sms", to=TO, body="Halo"))
 
     assert info.value.code == 21617
 
@@ -143,7 +143,7 @@ def test_rate_limit_is_temporary(fake: FakeTwilio) -> None:
     fake.fail_next(20429, 429)
 
     with pytest.raises(TemporarySendError) as info:
-        make_sender(fake).send(channel="sms", to=TO, body="Halo")
+        make_sender(fake).send(Outgoing(channel="sms", to=TO, body="Halo"))
 
     assert info.value.code == 20429
     assert info.value.status == 429
@@ -154,7 +154,7 @@ def test_twilio_server_errors_are_temporary(fake: FakeTwilio, status: int) -> No
     fake.fail_next(20000 + status, status)
 
     with pytest.raises(TemporarySendError) as info:
-        make_sender(fake).send(channel="sms", to=TO, body="Halo")
+        make_sender(fake).send(Outgoing(channel="sms", to=TO, body="Halo"))
 
     assert info.value.status == status
 
@@ -163,7 +163,7 @@ def test_a_non_json_gateway_error_is_temporary(fake: FakeTwilio) -> None:
     fake.answer_next(ScriptedResponse(503, "<html>Service Unavailable</html>", "text/html"))
 
     with pytest.raises(TemporarySendError) as info:
-        make_sender(fake).send(channel="sms", to=TO, body="Halo")
+        make_sender(fake).send(Outgoing(channel="sms", to=TO, body="Halo"))
 
     assert info.value.status == 503
     assert info.value.code is None
@@ -177,7 +177,7 @@ def test_rfc9457_service_errors_are_classified_too(fake: FakeTwilio) -> None:
     fake.answer_next(ScriptedResponse(400, problem, "application/problem+json"))
 
     with pytest.raises(PermanentSendError) as info:
-        make_sender(fake).send(channel="sms", to=TO, body="Halo")
+        make_sender(fake).send(Outgoing(channel="sms", to=TO, body="Halo"))
 
     assert info.value.code == 21211
 
@@ -187,14 +187,14 @@ def test_connection_refused_is_temporary(fake: FakeTwilio) -> None:
     fake.stop()
 
     with pytest.raises(TemporarySendError):
-        sender.send(channel="sms", to=TO, body="Halo")
+        sender.send(Outgoing(channel="sms", to=TO, body="Halo"))
 
 
 def test_read_timeout_is_temporary(fake: FakeTwilio) -> None:
     fake.answer_next(ScriptedResponse(201, "{}", delay_seconds=1.0))
 
     with pytest.raises(TemporarySendError):
-        make_sender(fake, timeout=0.2).send(channel="sms", to=TO, body="Halo")
+        make_sender(fake, timeout=0.2).send(Outgoing(channel="sms", to=TO, body="Halo"))
 
 
 def test_wrong_credentials_are_permanent(fake: FakeTwilio) -> None:
@@ -205,7 +205,7 @@ def test_wrong_credentials_are_permanent(fake: FakeTwilio) -> None:
         http_client=LocalForwardingHttpClient(fake.base_url),
     )
     with pytest.raises(PermanentSendError) as info:
-        sender.send(channel="sms", to=TO, body="Halo")
+        sender.send(Outgoing(channel="sms", to=TO, body="Halo"))
 
     assert info.value.status == 401
 

@@ -30,7 +30,14 @@ from api.case_access import (
 )
 from api.cases.intake import case_number, create_once, create_responses, new_case, open_case
 from api.cases.routes import AuditRead, OfficerCases, tasks_of, trail_of
-from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep, run_db
+from api.deps import (
+    CurrentOfficer,
+    ServicesDep,
+    SessionsDep,
+    SettingsDep,
+    TemporalClientDep,
+    run_db,
+)
 from api.errors import (
     AlurError,
     Conflict,
@@ -310,16 +317,15 @@ async def ajukan(
         number = case_number("MGS", idempotency_key, MAGELANG.kode, akun.id)
 
         async def start(inp: PermohonanMasuk) -> None:
+            summary = f"{inp.layanan_kode} ({inp.opd_kode}): {number}"
+            queue = settings.task_queue
             await start_case(
                 client,
-                MagestyLayananWorkflow.run,
+                MagestyLayananWorkflow,
                 inp,
-                sop=MAGELANG,
-                number=number,
-                workflow_id=workflow_id_for(number),
                 status="diajukan",
-                task_queue=settings.task_queue,
-                summary=f"{inp.layanan_kode} ({inp.opd_kode}): {number}",
+                task_queue=queue,
+                summary=summary,
             )
 
         inp = await open_case(
@@ -418,19 +424,12 @@ _SURVEI_REFUSALS = {
 }
 
 
-@router.post(
-    "/permohonan/{nomor_kasus}/survei",
-    response_model=HasilSurvei,
-    responses=responses(401, 404, 409, 422, 503),
-)
+@router.post("/permohonan/{nomor_kasus}/survei", responses=responses(401, 404, 409, 422, 503))
 async def survei(
-    nomor_kasus: str,
-    body: JawabanSurveiData,
-    akun: CurrentWargaMagesty,
-    sessions: SessionsDep,
-    client: TemporalClientDep,
+    nomor_kasus: str, body: JawabanSurveiData, akun: CurrentWargaMagesty, svc: ServicesDep
 ) -> HasilSurvei:
     """Step 6: answer the nine SKM elements (1-4 each) within 15 hours of being served."""
+    sessions, client = svc.sessions, svc.temporal
     req, case, done = await run_db(sessions, _own, nomor_kasus, akun)
     if done is not None:
         code = "survei_sudah_dijawab" if done.status == "terjawab" else "survei_ditutup"

@@ -4,7 +4,7 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -12,25 +12,15 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client
 
 from alur.phones import normalize_mobile
-from api.case_access import (
-    start_case,
-)
+from api.case_access import start_case
 from api.cases.intake import case_number, create_once, create_responses, new_case, open_case
-from api.deps import (
-    SessionsDep,
-    SettingsDep,
-    TemporalClientDep,
-)
+from api.deps import ServicesDep
 from api.idempotency import PUBLIK
 from api.idempotency import IdempotencyKey as IdempotencyKey  # for its action routes
 from db.models import Case, CaseContact
 from sop.malang import MALANG
 from workflows.case.text import Teks, TeksOpsional
-from workflows.malang.models import (
-    JenisLaporan,
-    Kanal,
-    LaporanMasuk,
-)
+from workflows.malang.models import JenisLaporan, Kanal, LaporanMasuk
 from workflows.malang.workflow import MalangPengelolaanTIKWorkflow, workflow_id_for
 
 router = APIRouter()
@@ -69,17 +59,10 @@ class LaporanCreated(BaseModel):
     tautan_publik: str
 
 
-@router.post(
-    "/laporan",
-    response_model=LaporanCreated,
-    status_code=status.HTTP_201_CREATED,
-    responses=create_responses(LaporanCreated),
-)
+@router.post("/laporan", status_code=201, responses=create_responses(LaporanCreated))
 async def file_report(
     body: LaporanCreate,
-    sessions: SessionsDep,
-    client: TemporalClientDep,
-    settings: SettingsDep,
+    svc: ServicesDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> LaporanCreated:
@@ -89,22 +72,22 @@ async def file_report(
     async def run() -> LaporanCreated:
         number = case_number("MLG", idempotency_key, MALANG.kode)
         await open_case(
-            sessions,
+            svc.sessions,
             response,
             record=lambda s: (_record_intake(s, body, number), number),
             forget=lambda s: _forget_intake(s, number),
-            start=lambda n: _start(client, settings.task_queue, body, n),
+            start=lambda n: _start(svc.temporal, svc.settings.task_queue, body, n),
             refused="Laporan belum dapat diterima, coba lagi",
         )
         return LaporanCreated(
             nomor_kasus=number,
             status="diterima",
             anonim=body.kontak is None or not body.kontak.telepon,
-            tautan_publik=f"{settings.public_base_url}/publik/kasus/{number}",
+            tautan_publik=f"{svc.settings.public_base_url}/publik/kasus/{number}",
         )
 
     return await create_once(
-        sessions,
+        svc.sessions,
         response,
         principal=PUBLIK,
         key=idempotency_key,
@@ -154,7 +137,7 @@ def _forget_intake(session: Session, number: str) -> None:
 async def _start(client: Client, task_queue: str, body: LaporanCreate, number: str) -> None:
     await start_case(
         client,
-        MalangPengelolaanTIKWorkflow.run,
+        MalangPengelolaanTIKWorkflow,
         LaporanMasuk(
             case_number=number,
             jenis=body.jenis,
@@ -163,9 +146,6 @@ async def _start(client: Client, task_queue: str, body: LaporanCreate, number: s
             isi=body.isi,
             ada_kontak=bool(body.kontak and body.kontak.telepon),
         ),
-        sop=MALANG,
-        number=number,
-        workflow_id=workflow_id_for(number),
         status="diterima",
         task_queue=task_queue,
         summary=f"{body.jenis.value} via {body.kanal.value}: {number}",

@@ -2,19 +2,18 @@
 service application (its case and agenda number); step 1, pengumpulan_data, opens for them.
 """
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from temporalio.client import Client
 
-from alur.settings import Settings
 from api.case_access import (
     start_case,
 )
 from api.cases.intake import case_number, create_once, create_responses, new_case, open_case
-from api.deps import CurrentOfficer, SessionsDep, SettingsDep, TemporalClientDep
+from api.deps import CurrentOfficer, Services, ServicesDep
 from api.errors import Forbidden
 from api.idempotency import IdempotencyKey as IdempotencyKey  # for its action routes
 from api.trenggalek.trail import WIB
@@ -64,18 +63,11 @@ def _require_proposer(officer: Officer) -> None:
         )
 
 
-@router.post(
-    "/usulan",
-    response_model=UsulanCreated,
-    status_code=status.HTTP_201_CREATED,
-    responses=create_responses(UsulanCreated, 401, 403),
-)
+@router.post("/usulan", status_code=201, responses=create_responses(UsulanCreated, 401, 403))
 async def propose(
     body: UsulanCreate,
     officer: CurrentOfficer,
-    sessions: SessionsDep,
-    client: TemporalClientDep,
-    settings: SettingsDep,
+    svc: ServicesDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> UsulanCreated:
@@ -83,27 +75,26 @@ async def propose(
     A retry with the same Idempotency-Key and body answers 200 with the same proposal."""
     _require_proposer(officer)
     return await create_once(
-        sessions,
+        svc.sessions,
         response,
         principal=officer.username,
         key=idempotency_key,
         route="POST /trenggalek/usulan",
         body=body,
         model=UsulanCreated,
-        run=lambda: _propose(body, officer, sessions, client, settings, response, idempotency_key),
+        run=lambda: _propose(body, officer, svc, response, idempotency_key),
     )
 
 
 async def _propose(
     body: UsulanCreate,
     officer: Officer,
-    sessions: sessionmaker[Session],
-    client: Client,
-    settings: Settings,
+    svc: Services,
     response: Response,
     idempotency_key: str | None,
 ) -> UsulanCreated:
     """The proposal's work, once per Idempotency-Key: its case, agenda line and workflow."""
+    sessions, client, settings = svc.sessions, svc.temporal, svc.settings
     number = case_number("TRG", idempotency_key, TRENGGALEK.kode, officer.username)
     unit = settings.trenggalek.kode_unit_agenda
 
@@ -188,15 +179,6 @@ def _forget(session: Session, number: str) -> None:
 
 
 async def _start(client: Client, task_queue: str, usulan: UsulanMasuk) -> None:
-    number = usulan.case_number
-    await start_case(
-        client,
-        TrenggalekPemanfaatanAplikasiWorkflow.run,
-        usulan,
-        sop=TRENGGALEK,
-        number=number,
-        workflow_id=workflow_id_for(number),
-        status="diproses",
-        task_queue=task_queue,
-        summary=f"usulan aplikasi {usulan.nomor_agenda}: {number}",
-    )
+    summary = f"usulan aplikasi {usulan.nomor_agenda}: {usulan.case_number}"
+    W = TrenggalekPemanfaatanAplikasiWorkflow
+    await start_case(client, W, usulan, status="diproses", task_queue=task_queue, summary=summary)

@@ -7,7 +7,7 @@ They travel through Temporal as JSON (pydantic data converter), encrypted by the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -79,3 +79,17 @@ class HasilKasus(BaseModel):
     status: str
     rounds: int
     sla_breached: bool
+
+
+L = TypeVar("L", bound=Lanjutan)
+
+
+class KasusMasuk(BaseModel, Generic[L]):
+    """The kernel's part of an officer case's input: its number, and for a revise loop that
+    continues-as-new, the rounds per run and the state the previous run carried (``L``, the
+    SOP's ``Lanjutan``). An SOP's input adds what came in."""
+
+    case_number: str
+    max_rounds_per_run: int = Field(default=20, ge=1)
+    """Revise rounds per run before continue-as-new keeps the history short."""
+    lanjutan: L | None = None

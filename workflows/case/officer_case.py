@@ -13,11 +13,12 @@ after the closing line, is written as refused, and no line is written twice (see
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecordActivities, CloseCaseInput, RecordCaseInput
@@ -25,17 +26,36 @@ with workflow.unsafe.imports_passed_through():
     from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS, SA_STEP
     from workflows.case.human_step import HumanSteps, InboxItem
     from workflows.case.models import CaseStatus, Lanjutan
-    from workflows.case.records import record
+    from workflows.case.records import notify, record
     from workflows.case.step_table import StepTable
 
 
 REFUSE_AFTER_CLOSE_PATCH = "refuse-actions-after-close"
 
+I = TypeVar("I")  # noqa: E741
+R = TypeVar("R")
+
 
 class OfficerCase:
-    """Base of a workflow whose steps officers take: see the module docstring."""
+    """Base of a workflow whose steps officers take: see the module docstring.
+
+    A subclass names its step table and its workflow ids' prefix in its class line
+    (``class XWorkflow(OfficerCase, table=LANGKAH, id_prefix="malang")``).
+    """
 
     TABLE: ClassVar[StepTable]
+    ID_PREFIX: ClassVar[str]
+
+    def __init_subclass__(cls, *, table: StepTable, id_prefix: str, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls.TABLE = table
+        cls.ID_PREFIX = id_prefix
+
+    @classmethod
+    def workflow_id_for(cls, case_number: str) -> str:
+        """A case's workflow id: the SOP's prefix and the case number, meaningful to operators
+        and free of personal data."""
+        return f"{cls.ID_PREFIX}-{case_number}"
 
     _case: CaseRef
     _steps: HumanSteps
@@ -182,3 +202,25 @@ class OfficerCase:
         # recorded before this rule dropped such an action: they replay without it.)
         if steps.inbox and workflow.patched(REFUSE_AFTER_CLOSE_PATCH):
             await steps.refuse_leftovers()
+
+    # --- telling the citizen ------------------------------------------------------------------
+    async def _tell_citizen(
+        self,
+        activity: Callable[[Any, I], R],
+        arg: I,
+        *,
+        purpose: str,
+        summary: str,
+        sent: Callable[[R], dict[str, Any]] | None = None,
+    ) -> None:
+        """Send the citizen a message and say so in the trail (``sent`` adds what the send
+        reported); a number that cannot receive is recorded, and the case goes on."""
+        trail = self._steps.trail
+        try:
+            result = await notify(activity, arg, summary=summary)
+        except ActivityError as err:
+            failed = {"tujuan": purpose, "alasan": str(err.cause)}
+            await trail.audit(None, None, "notifikasi_gagal", detail=failed)
+            return
+        detail = {"tujuan": purpose, **(sent(result) if sent is not None else {})}
+        await trail.audit(None, None, "notifikasi_warga", detail=detail)

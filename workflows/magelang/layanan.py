@@ -8,7 +8,7 @@ and is counted as such).
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.magelang.activities import MagestyActivities
@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from sop.magelang import MAGELANG
     from sop.skm import ikm_of_response
     from workflows.case.officer_case import OfficerCase
-    from workflows.case.records import notify, record
+    from workflows.case.records import record
     from workflows.magelang.models import (
         CatatSurveiInput,
         HasilPermohonan,
@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         KabariWargaInput,
         LayananSelesaiInput,
         PelayananOpd,
+        PelayananOpdData,
         PermohonanMasuk,
     )
     from workflows.magelang.steps import LANGKAH
@@ -32,16 +33,9 @@ with workflow.unsafe.imports_passed_through():
 SURVEI = "survei_kepuasan"
 
 
-def workflow_id_for(case_number: str) -> str:
-    """The request workflow's id: its case number."""
-    return f"magesty-{case_number}"
-
-
 @workflow.defn(name="MagestyLayanan")
-class MagestyLayananWorkflow(OfficerCase):
+class MagestyLayananWorkflow(OfficerCase, table=LANGKAH, id_prefix="magesty"):
     """One citizen's request for one OPD service, from filing to the survey."""
-
-    TABLE = LANGKAH
 
     @workflow.init
     def __init__(self, inp: PermohonanMasuk) -> None:
@@ -98,19 +92,11 @@ class MagestyLayananWorkflow(OfficerCase):
             check=lambda a: None if a.opd_kode == opd else f"Permohonan ini milik OPD {opd}",
         )
         self._status = "menunggu_survei"
-        await record(
-            MagestyActivities.catat_pelayanan,
-            LayananSelesaiInput(
-                case_number=inp.case_number,
-                keputusan=aksi.keputusan,
-                hasil=aksi.hasil,
-                dokumen_ref=aksi.dokumen_ref,
-                alasan=aksi.alasan,
-                oleh=aksi.actor.username,
-                at=workflow.now(),
-            ),
-            summary="catat hasil layanan",
+        output = aksi.model_dump(include=set(PelayananOpdData.model_fields))
+        selesai = LayananSelesaiInput(
+            case_number=inp.case_number, oleh=aksi.actor.username, at=workflow.now(), **output
         )
+        await record(MagestyActivities.catat_pelayanan, selesai, summary="catat hasil layanan")
         await self._kabari(inp, self._pesan_hasil(inp, aksi))
         survei_status = await self._survei(inp)
         return await self._tutup(inp, aksi, survei_status)
@@ -128,29 +114,19 @@ class MagestyLayananWorkflow(OfficerCase):
 
     async def _kabari(self, inp: PermohonanMasuk, body: str) -> None:
         """Tell the citizen; a number that cannot receive is recorded and the request goes on."""
-        try:
-            await notify(
-                MagestyActivities.kabari_warga_magesty,
-                KabariWargaInput(
-                    akun_id=inp.akun_id,
-                    workflow_id=self._case.workflow_id,
-                    case_number=inp.case_number,
-                    key=f"{self._case.workflow_id}/hasil",
-                    purpose="hasil_layanan",
-                    body=body,
-                ),
-                summary="kabari warga: hasil layanan",
-            )
-        except ActivityError as err:
-            await self._steps.trail.audit(
-                None,
-                None,
-                "notifikasi_gagal",
-                detail={"tujuan": "hasil_layanan", "alasan": str(err.cause)},
-            )
-            return
-        await self._steps.trail.audit(
-            None, None, "notifikasi_warga", detail={"tujuan": "hasil_layanan"}
+        wid = self._case.workflow_id
+        await self._tell_citizen(
+            MagestyActivities.kabari_warga_magesty,
+            KabariWargaInput(
+                akun_id=inp.akun_id,
+                workflow_id=wid,
+                case_number=inp.case_number,
+                key=f"{wid}/hasil",
+                purpose="hasil_layanan",
+                body=body,
+            ),
+            purpose="hasil_layanan",
+            summary="kabari warga: hasil layanan",
         )
 
     async def _survei(self, inp: PermohonanMasuk) -> str:
@@ -214,3 +190,6 @@ class MagestyLayananWorkflow(OfficerCase):
             survei="terjawab" if survei == "terjawab" else "tidak_dijawab",
             ikm=self._ikm.ikm if self._ikm else None,
         )
+
+
+workflow_id_for = MagestyLayananWorkflow.workflow_id_for

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
-from workflows.case.models import HasilKasus, Lanjutan, OfficerAction
+from workflows.case.models import HasilKasus, KasusMasuk, Lanjutan, OfficerAction
 from workflows.case.text import Teks, TeksOpsional
 
 
@@ -47,19 +47,15 @@ class LanjutanMalang(Lanjutan):
     catatan_revisi: str | None
 
 
-class LaporanMasuk(BaseModel):
+class LaporanMasuk(KasusMasuk[LanjutanMalang]):
     """The workflow's input: the case number and what came in. The citizen's contact stays in the
     database (case_contacts); the workflow only knows whether there is one."""
 
-    case_number: str
     jenis: JenisLaporan
     kanal: Kanal
     judul: str
     isi: str
     ada_kontak: bool
-    max_rounds_per_run: int = Field(default=20, ge=1)
-    """Revise rounds per run before continue-as-new keeps the history short."""
-    lanjutan: LanjutanMalang | None = None
 
 
 class HasilLaporan(HasilKasus):

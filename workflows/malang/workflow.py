@@ -11,47 +11,26 @@ Each step is held to its 15 minutes by the human step; the revise loop continues
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.malang.models as m
     from activities.notifications import NotificationActivities, NotifyCitizenInput
     from workflows.case.officer_case import OfficerCase
-    from workflows.case.records import notify
-    from workflows.malang.models import (
-        Disposisi,
-        DrafTanggapan,
-        HasilLaporan,
-        KeputusanPenerimaan,
-        LanjutanMalang,
-        LaporanMasuk,
-        Penerimaan,
-        PengajuanDraf,
-        Penyampaian,
-        Perintah,
-        Telaah,
-    )
     from workflows.malang.steps import LANGKAH
 
 
-def workflow_id_for(case_number: str) -> str:
-    """The workflow id of a Malang case: meaningful to operators, no personal data."""
-    return f"malang-{case_number}"
-
-
 @workflow.defn(name="MalangPengelolaanTIK")
-class MalangPengelolaanTIKWorkflow(OfficerCase):
+class MalangPengelolaanTIKWorkflow(OfficerCase, table=LANGKAH, id_prefix="malang"):
     """A complaint, suggestion or information request from intake to the delivered response."""
 
-    TABLE = LANGKAH
-
     @workflow.init
-    def __init__(self, laporan: LaporanMasuk) -> None:
+    def __init__(self, laporan: m.LaporanMasuk) -> None:
         self._begin(
             laporan.case_number, status="diterima" if laporan.lanjutan is None else "diproses"
         )
 
     @workflow.run
-    async def run(self, laporan: LaporanMasuk) -> HasilLaporan:
+    async def run(self, laporan: m.LaporanMasuk) -> m.HasilLaporan:
         steps, nomor = self._steps, laporan.case_number
         self._tag()
         resume = laporan.lanjutan
@@ -64,23 +43,23 @@ class MalangPengelolaanTIKWorkflow(OfficerCase):
             )
             terima = await steps.perform(
                 "penerimaan",
-                Penerimaan,
+                m.Penerimaan,
                 status="diterima",
                 title=LANGKAH.title("penerimaan", jenis=laporan.jenis, nomor=nomor),
             )
-            if terima.keputusan != KeputusanPenerimaan.teruskan:
+            if terima.keputusan != m.KeputusanPenerimaan.teruskan:
                 return await self._close_rejected(terima)
             self._status = "diproses"
             disp = await steps.perform(
                 "disposisi",
-                Disposisi,
+                m.Disposisi,
                 status="diproses",
                 title=LANGKAH.title("disposisi", jenis=laporan.jenis, nomor=nomor),
             )
             kasubag = disp.kasubag
             order = await steps.perform(
                 "perintah",
-                Perintah,
+                m.Perintah,
                 status="diproses",
                 title=LANGKAH.title("perintah", instruksi=disp.instruksi[:80]),
                 assignee=kasubag,
@@ -95,14 +74,14 @@ class MalangPengelolaanTIKWorkflow(OfficerCase):
         )
         await steps.perform(
             "penyampaian",
-            Penyampaian,
+            m.Penyampaian,
             status="diproses",
             title=LANGKAH.title("penyampaian", nomor=nomor),
         )
         return await self._deliver(final_draft)
 
     async def _drafting_rounds(
-        self, laporan: LaporanMasuk, *, kasubag: str, pelaksana: str, notes: str | None
+        self, laporan: m.LaporanMasuk, *, kasubag: str, pelaksana: str, notes: str | None
     ) -> str:
         """Steps 4 to 6, as many rounds as the Kasubag needs; returns the approved draft."""
         steps, start = self._steps, self._round
@@ -110,14 +89,14 @@ class MalangPengelolaanTIKWorkflow(OfficerCase):
             rnd = self._round
             if rnd - start >= laporan.max_rounds_per_run:
                 await steps.settle()
-                carried = LanjutanMalang(
+                carried = m.LanjutanMalang(
                     **self._carry(), kasubag=kasubag, pelaksana=pelaksana, catatan_revisi=notes
                 )
                 workflow.continue_as_new(laporan.model_copy(update={"lanjutan": carried}))
             revisi = f" (revisi ke-{rnd - 1}: {notes[:80]})" if notes else ""
             draft = await steps.perform(
                 "draf_tanggapan",
-                DrafTanggapan,
+                m.DrafTanggapan,
                 status="diproses",
                 title=LANGKAH.title("draf_tanggapan", revisi=revisi),
                 round=rnd,
@@ -125,7 +104,7 @@ class MalangPengelolaanTIKWorkflow(OfficerCase):
             )
             await steps.perform(
                 "pengajuan_draf",
-                PengajuanDraf,
+                m.PengajuanDraf,
                 status="diproses",
                 title=LANGKAH.title("pengajuan_draf"),
                 round=rnd,
@@ -133,7 +112,7 @@ class MalangPengelolaanTIKWorkflow(OfficerCase):
             )
             verdict = await steps.perform(
                 "telaah",
-                Telaah,
+                m.Telaah,
                 status="diproses",
                 title=LANGKAH.title("telaah"),
                 round=rnd,
@@ -144,59 +123,41 @@ class MalangPengelolaanTIKWorkflow(OfficerCase):
             notes = verdict.catatan
             self._round = rnd + 1
 
-    async def _close_rejected(self, terima: Penerimaan) -> HasilLaporan:
+    async def _close_rejected(self, terima: m.Penerimaan) -> m.HasilLaporan:
         """A duplicate or spam: closed with its reason, and the citizen is told why."""
-        if terima.keputusan == KeputusanPenerimaan.duplikat:
+        if terima.keputusan == m.KeputusanPenerimaan.duplikat:
             reason = f"Duplikat dari {terima.duplikat_dari}: {terima.alasan}"
         else:
             reason = f"Spam: {terima.alasan}"
         nomor = self._case.case_number
-        await self._tell_citizen("penutupan", f"[Pemkot Malang] Laporan {nomor} ditutup. {reason}")
+        await self._tell("penutupan", f"[Pemkot Malang] Laporan {nomor} ditutup. {reason}")
         return await self._finish(status="ditutup", reason=reason, response=None)
 
-    async def _deliver(self, response: str) -> HasilLaporan:
+    async def _deliver(self, response: str) -> m.HasilLaporan:
         """Step 7's effect: the citizen gets the response and it goes on the public page."""
         nomor = self._case.case_number
-        await self._tell_citizen(
-            "tanggapan", f"[Pemkot Malang] Tanggapan atas laporan {nomor}: {response}"
-        )
+        await self._tell("tanggapan", f"[Pemkot Malang] Tanggapan atas laporan {nomor}: {response}")
         return await self._finish(status="selesai", reason=None, response=response)
 
-    async def _tell_citizen(self, purpose: str, body: str) -> None:
+    async def _tell(self, purpose: str, body: str) -> None:
         """Notify the citizen if they left a number; a number that cannot receive is recorded,
         and the case still closes (the public page has the answer)."""
-        case, steps = self._case, self._steps
-        try:
-            result = await notify(
-                NotificationActivities.notify_citizen,
-                NotifyCitizenInput(
-                    case=case,
-                    key=f"{case.workflow_id}/{purpose}",
-                    step=None,
-                    purpose=purpose,
-                    body=body,
-                ),
-                summary=f"kabari warga: {purpose}",
-            )
-        except ActivityError as err:
-            await steps.trail.audit(
-                None, None, "notifikasi_gagal", detail={"tujuan": purpose, "alasan": str(err.cause)}
-            )
-            return
-        await steps.trail.audit(
-            None,
-            None,
-            "notifikasi_warga",
-            detail={"tujuan": purpose, "terkirim": result.sent, "catatan": result.skipped},
+        key = f"{self._case.workflow_id}/{purpose}"
+        await self._tell_citizen(
+            NotificationActivities.notify_citizen,
+            NotifyCitizenInput(case=self._case, key=key, step=None, purpose=purpose, body=body),
+            purpose=purpose,
+            summary=f"kabari warga: {purpose}",
+            sent=lambda result: {"terkirim": result.sent, "catatan": result.skipped},
         )
 
     async def _finish(
         self, *, status: str, reason: str | None, response: str | None
-    ) -> HasilLaporan:
+    ) -> m.HasilLaporan:
         await self._close(
             status=status, reason=reason, response=response, detail={"alasan": reason}
         )
-        return HasilLaporan(
+        return m.HasilLaporan(
             case_number=self._case.case_number,
             status=status,
             rounds=self._round,
@@ -204,3 +165,6 @@ class MalangPengelolaanTIKWorkflow(OfficerCase):
             tanggapan=response,
             alasan_penutupan=reason,
         )
+
+
+workflow_id_for = MalangPengelolaanTIKWorkflow.workflow_id_for

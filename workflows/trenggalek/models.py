@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
-from workflows.case.models import HasilKasus, Lanjutan, OfficerAction
+from workflows.case.models import HasilKasus, KasusMasuk, Lanjutan, OfficerAction
 from workflows.case.text import TIDAK_KOSONG, Teks, TeksOpsional
 
 RANTAI_TELAAH: tuple[str, ...] = ("kasi", "kepala_bidang", "sekretaris", "kepala_dinas")
@@ -53,17 +53,15 @@ class LanjutanTrenggalek(Lanjutan):
     catatan_revisi: str | None
 
 
-class UsulanMasuk(BaseModel):
+class UsulanMasuk(KasusMasuk[LanjutanTrenggalek]):
     """The workflow's input: the case number, the agenda number, the proposal's title and who
-    proposed it (an officer's username, not personal data of a citizen)."""
+    proposed it (an officer's username, not personal data of a citizen). Ten revise rounds per
+    run: each climbs a four-level chain, so a round's history is longer than Malang's."""
 
-    case_number: str
     nomor_agenda: str
     judul: str
     pengusul: str
     max_rounds_per_run: int = Field(default=10, ge=1)
-    """Revise rounds per run before continue-as-new keeps the history short."""
-    lanjutan: LanjutanTrenggalek | None = None
 
 
 class HasilUsulan(HasilKasus):

@@ -50,16 +50,9 @@ PENGUSUL_STEPS = ("pengumpulan_data", "analisis")
 """Steps assigned to the Fungsional who started the proposal (their own material)."""
 
 
-def workflow_id_for(case_number: str) -> str:
-    """The workflow id of a Trenggalek case: meaningful to operators, no personal data."""
-    return f"trenggalek-{case_number}"
-
-
 @workflow.defn(name="TrenggalekPemanfaatanAplikasi")
-class TrenggalekPemanfaatanAplikasiWorkflow(OfficerCase):
+class TrenggalekPemanfaatanAplikasiWorkflow(OfficerCase, table=LANGKAH, id_prefix="trenggalek"):
     """A proposal to use a service application, from gathering data to the published service."""
-
-    TABLE = LANGKAH
 
     @workflow.init
     def __init__(self, usulan: UsulanMasuk) -> None:
@@ -202,19 +195,18 @@ class TrenggalekPemanfaatanAplikasiWorkflow(OfficerCase):
         self, ready: PenyiapanLayanan, plan: TindakLanjut, approved_at: datetime
     ) -> None:
         """Step 6's output: the approved application's public page."""
+        page = TerbitkanInput(
+            case=self._case,
+            nama_aplikasi=ready.nama_aplikasi,
+            ringkasan=ready.ringkasan_publik,
+            tautan=ready.tautan,
+            media_komunikasi=ready.media_komunikasi,
+            cara_penyediaan=plan.cara.value,
+            disetujui_pada=approved_at,
+            at=workflow.now(),
+        )
         await record(
-            TrenggalekActivities.terbitkan_halaman,
-            TerbitkanInput(
-                case=self._case,
-                nama_aplikasi=ready.nama_aplikasi,
-                ringkasan=ready.ringkasan_publik,
-                tautan=ready.tautan,
-                media_komunikasi=ready.media_komunikasi,
-                cara_penyediaan=plan.cara.value,
-                disetujui_pada=approved_at,
-                at=workflow.now(),
-            ),
-            summary="terbitkan halaman publik",
+            TrenggalekActivities.terbitkan_halaman, page, summary="terbitkan halaman publik"
         )
         await self._steps.trail.audit(
             "penyiapan_layanan",
@@ -246,3 +238,6 @@ class TrenggalekPemanfaatanAplikasiWorkflow(OfficerCase):
             cara_penyediaan=cara.cara if cara else None,
             alasan_penolakan=reason,
         )
+
+
+workflow_id_for = TrenggalekPemanfaatanAplikasiWorkflow.workflow_id_for
