@@ -12,16 +12,16 @@ import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Response, status
+from fastapi import Depends, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.service import RPCError
 
-from api.deps import run_db
+from api.deps import SessionsDep, run_db
 from api.errors import Unavailable, responses
-from api.idempotency import idempotency_responses, idempotent
+from api.idempotency import IdempotencyKey, idempotency_responses, idempotent
 from db.models import Case
 from sop.models import Sop
 
@@ -98,28 +98,38 @@ def create_responses(model: type[BaseModel], *statuses: int) -> dict[int | str, 
     }
 
 
-async def create_once(
-    sessions: sessionmaker[Session],
-    response: Response,
-    *,
-    principal: str,
-    key: str | None,
-    route: str,
-    body: BaseModel,
-    model: type[M],
-    run: Callable[[], Awaitable[M]],
-) -> M:
-    """A create under its Idempotency-Key: 201 the first time, 200 with the same body on a replay
-    (see ``api.idempotency.idempotent``)."""
-    return await idempotent(
-        sessions,
-        principal=principal,
-        key=key,
-        route=route,
-        body=body,
-        model=model,
-        first_status=status.HTTP_201_CREATED,
-        replay_status=status.HTTP_200_OK,
-        response=response,
-        run=run,
-    )
+class CreateOnce:
+    """A create route's Idempotency-Key, bound to its route (``POST /malang/laporan``, from the
+    route's own path) and its response: 201 the first time, 200 with the same body on a replay
+    (see ``api.idempotency.idempotent``). A dependency, so no route spells its plumbing out."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], response: Response, route: str, key: str | None
+    ) -> None:
+        self.sessions, self.response, self.route, self.key = sessions, response, route, key
+
+    async def __call__(
+        self, body: BaseModel, *, principal: str, model: type[M], run: Callable[[], Awaitable[M]]
+    ) -> M:
+        return await idempotent(
+            self.sessions,
+            principal=principal,
+            key=self.key,
+            route=self.route,
+            body=body,
+            model=model,
+            first_status=status.HTTP_201_CREATED,
+            replay_status=status.HTTP_200_OK,
+            response=self.response,
+            run=run,
+        )
+
+
+def get_create_once(
+    request: Request, response: Response, sessions: SessionsDep, key: IdempotencyKey = None
+) -> CreateOnce:
+    route = request.scope["route"].path  # the template (/magelang/permohonan), not the URL
+    return CreateOnce(sessions, response, f"{request.method} {route}", key)
+
+
+CreateOnceDep = Annotated[CreateOnce, Depends(get_create_once)]

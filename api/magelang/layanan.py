@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any, NoReturn
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -28,14 +28,12 @@ from api.case_access import (
     require_agency,
     start_case,
 )
-from api.cases.intake import case_number, create_once, create_responses, new_case, open_case
+from api.cases.intake import CreateOnceDep, case_number, create_responses, new_case, open_case
 from api.cases.routes import AuditRead, OfficerCases, tasks_of, trail_of
 from api.deps import (
     CurrentOfficer,
     ServicesDep,
     SessionsDep,
-    SettingsDep,
-    TemporalClientDep,
     run_db,
 )
 from api.errors import (
@@ -47,7 +45,6 @@ from api.errors import (
     Unprocessable,
     responses,
 )
-from api.idempotency import IdempotencyKey
 from api.magelang.akun import CurrentWargaMagesty
 from api.routers.tasks import TaskRead, to_read
 from db.base import utcnow
@@ -295,26 +292,16 @@ def _forget(session: Session, number: str) -> None:
     session.commit()
 
 
-@router.post(
-    "/permohonan",
-    response_model=PermohonanCreated,
-    status_code=status.HTTP_201_CREATED,
-    responses=create_responses(PermohonanCreated, 401),
-)
+@router.post("/permohonan", status_code=201, responses=create_responses(PermohonanCreated, 401))
 async def ajukan(
-    body: PermohonanCreate,
-    akun: CurrentWargaMagesty,
-    sessions: SessionsDep,
-    client: TemporalClientDep,
-    settings: SettingsDep,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
+    body: PermohonanCreate, akun: CurrentWargaMagesty, svc: ServicesDep, once: CreateOnceDep
 ) -> PermohonanCreated:
-    """Step 4: request an OPD service; the owning OPD serves it next. A retry with the same
-    Idempotency-Key and body answers 200 with the same request."""
+    """Step 4: request an OPD service; the owning OPD serves it next (a retried
+    Idempotency-Key with the same body gets the same request, 200)."""
+    sessions, client, settings, response = svc.sessions, svc.temporal, svc.settings, once.response
 
     async def run() -> PermohonanCreated:
-        number = case_number("MGS", idempotency_key, MAGELANG.kode, akun.id)
+        number = case_number("MGS", once.key, MAGELANG.kode, akun.id)
 
         async def start(inp: PermohonanMasuk) -> None:
             summary = f"{inp.layanan_kode} ({inp.opd_kode}): {number}"
@@ -340,16 +327,7 @@ async def ajukan(
             nomor_kasus=number, status="diajukan", layanan=inp.layanan_kode, opd=inp.opd_kode
         )
 
-    return await create_once(
-        sessions,
-        response,
-        principal=f"magesty-akun:{akun.id}",
-        key=idempotency_key,
-        route="POST /magelang/permohonan",
-        body=body,
-        model=PermohonanCreated,
-        run=run,
-    )
+    return await once(body, principal=f"magesty-akun:{akun.id}", model=PermohonanCreated, run=run)
 
 
 def _own(

@@ -4,7 +4,7 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from alur.phones import normalize_mobile
 from api.case_access import start_case
-from api.cases.intake import case_number, create_once, create_responses, new_case, open_case
+from api.cases.intake import CreateOnceDep, case_number, create_responses, new_case, open_case
 from api.deps import ServicesDep
 from api.idempotency import PUBLIK
 from api.idempotency import IdempotencyKey as IdempotencyKey  # for its action routes
@@ -60,20 +60,15 @@ class LaporanCreated(BaseModel):
 
 
 @router.post("/laporan", status_code=201, responses=create_responses(LaporanCreated))
-async def file_report(
-    body: LaporanCreate,
-    svc: ServicesDep,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-) -> LaporanCreated:
-    """Step 1's intake: file a pengaduan, saran or permintaan informasi and get its case number.
-    A retry with the same Idempotency-Key and body answers 200 with the same case."""
+async def file_report(body: LaporanCreate, svc: ServicesDep, once: CreateOnceDep) -> LaporanCreated:
+    """Step 1's intake: file a pengaduan, saran or permintaan informasi and get its case number
+    (a retried Idempotency-Key with the same body gets the same case, 200)."""
 
     async def run() -> LaporanCreated:
-        number = case_number("MLG", idempotency_key, MALANG.kode)
+        number = case_number("MLG", once.key, MALANG.kode)
         await open_case(
             svc.sessions,
-            response,
+            once.response,
             record=lambda s: (_record_intake(s, body, number), number),
             forget=lambda s: _forget_intake(s, number),
             start=lambda n: _start(svc.temporal, svc.settings.task_queue, body, n),
@@ -86,16 +81,7 @@ async def file_report(
             tautan_publik=f"{svc.settings.public_base_url}/publik/kasus/{number}",
         )
 
-    return await create_once(
-        svc.sessions,
-        response,
-        principal=PUBLIK,
-        key=idempotency_key,
-        route="POST /malang/laporan",
-        body=body,
-        model=LaporanCreated,
-        run=run,
-    )
+    return await once(body, principal=PUBLIK, model=LaporanCreated, run=run)
 
 
 def _record_intake(session: Session, body: LaporanCreate, number: str) -> bool:

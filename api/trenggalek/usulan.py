@@ -12,7 +12,7 @@ from temporalio.client import Client
 from api.case_access import (
     start_case,
 )
-from api.cases.intake import case_number, create_once, create_responses, new_case, open_case
+from api.cases.intake import CreateOnceDep, case_number, create_responses, new_case, open_case
 from api.deps import CurrentOfficer, Services, ServicesDep
 from api.errors import Forbidden
 from api.idempotency import IdempotencyKey as IdempotencyKey  # for its action routes
@@ -65,25 +65,13 @@ def _require_proposer(officer: Officer) -> None:
 
 @router.post("/usulan", status_code=201, responses=create_responses(UsulanCreated, 401, 403))
 async def propose(
-    body: UsulanCreate,
-    officer: CurrentOfficer,
-    svc: ServicesDep,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
+    body: UsulanCreate, officer: CurrentOfficer, svc: ServicesDep, once: CreateOnceDep
 ) -> UsulanCreated:
     """Start a proposal: its case and agenda number; step 1 (pengumpulan_data) opens for you.
-    A retry with the same Idempotency-Key and body answers 200 with the same proposal."""
+    Sent again with its Idempotency-Key and the same body, it answers 200 with that proposal."""
     _require_proposer(officer)
-    return await create_once(
-        svc.sessions,
-        response,
-        principal=officer.username,
-        key=idempotency_key,
-        route="POST /trenggalek/usulan",
-        body=body,
-        model=UsulanCreated,
-        run=lambda: _propose(body, officer, svc, response, idempotency_key),
-    )
+    run = lambda: _propose(body, officer, svc, once.response, once.key)  # noqa: E731
+    return await once(body, principal=officer.username, model=UsulanCreated, run=run)
 
 
 async def _propose(
