@@ -126,11 +126,8 @@ async def _start(client: Client, task_queue: str, body: LaporanCreate, number: s
         MalangPengelolaanTIKWorkflow,
         LaporanMasuk(
             case_number=number,
-            jenis=body.jenis,
-            kanal=body.kanal,
-            judul=body.judul,
-            isi=body.isi,
             ada_kontak=bool(body.kontak and body.kontak.telepon),
+            **body.model_dump(include={"jenis", "kanal", "judul", "isi"}),
         ),
         status="diterima",
         task_queue=task_queue,

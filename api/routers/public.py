@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.deps import SessionDep
@@ -21,20 +21,23 @@ router = APIRouter(prefix="/publik", tags=["publik"])
 
 
 class PublicCaseRead(BaseModel):
-    """A case as anyone with its number sees it."""
+    """A case as anyone with its number sees it: read from the case row by the row's own names
+    (``validation_alias``), shown under the public API's names."""
 
-    nomor_kasus: str
+    model_config = ConfigDict(from_attributes=True)
+
+    nomor_kasus: str = Field(validation_alias="case_number")
     sop: str
-    jenis: str
-    kanal: str
+    jenis: str = Field(validation_alias="kind")
+    kanal: str = Field(validation_alias="channel")
     status: str
-    langkah_sekarang: str | None
-    langkah_sekarang_nama: str | None
-    dibuat: datetime
-    diperbarui: datetime
-    selesai: datetime | None
-    tanggapan: str | None
-    alasan_penutupan: str | None
+    langkah_sekarang: str | None = Field(validation_alias="current_step")
+    langkah_sekarang_nama: str | None = None
+    dibuat: datetime = Field(validation_alias="created_at")
+    diperbarui: datetime = Field(validation_alias="updated_at")
+    selesai: datetime | None = Field(validation_alias="closed_at")
+    tanggapan: str | None = Field(validation_alias="public_response")
+    alasan_penutupan: str | None = Field(validation_alias="closing_reason")
 
 
 @router.get("/kasus/{nomor_kasus}", response_model=PublicCaseRead, responses=responses(404))
@@ -43,21 +46,8 @@ def public_case(nomor_kasus: str, session: SessionDep) -> PublicCaseRead:
     case = session.scalar(select(Case).where(Case.case_number == nomor_kasus))
     if case is None:
         raise NotFound(f"Kasus {nomor_kasus} tidak ditemukan", code="case_not_found")
-    step_name = None
+    read = PublicCaseRead.model_validate(case)
     sop = get_sop(case.sop)
     if case.current_step and sop is not None:
-        step_name = sop.step(case.current_step).kegiatan_en
-    return PublicCaseRead(
-        nomor_kasus=case.case_number,
-        sop=case.sop,
-        jenis=case.kind,
-        kanal=case.channel,
-        status=case.status,
-        langkah_sekarang=case.current_step,
-        langkah_sekarang_nama=step_name,
-        dibuat=case.created_at,
-        diperbarui=case.updated_at,
-        selesai=case.closed_at,
-        tanggapan=case.public_response,
-        alasan_penutupan=case.closing_reason,
-    )
+        read.langkah_sekarang_nama = sop.step(case.current_step).kegiatan_en
+    return read
