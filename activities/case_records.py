@@ -6,7 +6,7 @@ workflow makes deterministically. A retried activity finds its row and writes no
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from alur.case_ref import CaseRef
+from alur.settings_kalender import KalenderSettings
+from alur.working_time import Jam, detik
 from db.models import AuditEvent, Case, Task
 from db.session import transaction
 
@@ -59,6 +61,11 @@ class EnterStepInput(BaseModel):
     opened_at: datetime
     due_at: datetime | None
     audit: AuditEntry
+    clock: str | None = None
+    """The clock the deadline was counted in (``kerja``/``kalender``); the step's durations are
+    counted in it when it closes. ``None`` for runs from before working time."""
+    unit: str | None = None
+    """The unit the case belongs to (a MAGESTY OPD), for the SLA report."""
 
 
 class CompleteStepInput(BaseModel):
@@ -119,11 +126,21 @@ def _audit(session: Session, case: CaseRef, entry: AuditEntry) -> None:
     )
 
 
+def _aware(at: datetime) -> datetime:
+    """A stored instant as UTC (SQLite gives it back without its zone)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 class CaseRecordActivities:
     """Case, task and audit writes, bound to a session factory by worker.py."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], kalender: KalenderSettings | None = None
+    ) -> None:
+        """``kalender``: the agencies' working time, to count a closed step's durations in its
+        clock (the defaults when omitted)."""
         self._sessions = session_factory
+        self._kalender = kalender or KalenderSettings()
 
     @activity.defn
     def record_case(self, inp: RecordCaseInput) -> None:
@@ -168,6 +185,8 @@ class CaseRecordActivities:
                         status="open",
                         opened_at=inp.opened_at,
                         due_at=inp.due_at,
+                        clock=inp.clock,
+                        unit=inp.unit,
                     )
                 )
             s.execute(
@@ -179,8 +198,15 @@ class CaseRecordActivities:
 
     @activity.defn
     def complete_step(self, inp: CompleteStepInput) -> None:
-        """Close the step's task with who acted and the outcome."""
+        """Close the step's task with who acted and the outcome, and how long it took in its clock
+        (opened to done, and opened to claimed when it was claimed)."""
         with transaction(self._sessions) as s:
+            task = s.scalar(
+                select(Task).where(Task.task_key == inp.task_key, Task.status == "open")
+            )
+            durations: dict[str, float | None] = {}
+            if task is not None and task.clock in ("kerja", "kalender"):
+                durations = self._durations(task, inp.completed_at)
             s.execute(
                 update(Task)
                 .where(Task.task_key == inp.task_key, Task.status == "open")
@@ -189,10 +215,24 @@ class CaseRecordActivities:
                     completed_at=inp.completed_at,
                     completed_by=inp.actor,
                     outcome=inp.outcome,
+                    **durations,
                 )
             )
             for entry in inp.audit:
                 _audit(s, inp.case, entry)
+
+    def _durations(self, task: Task, done: datetime) -> dict[str, float | None]:
+        """``elapsed_seconds`` (opened to done) and ``waiting_seconds`` (opened to claimed, when
+        claimed) in the task's clock, on its agency's calendar."""
+        kalender = self._kalender.kalender(task.agency)
+        clock: Jam = "kerja" if task.clock == "kerja" else "kalender"
+        opened = _aware(task.opened_at)
+        out: dict[str, float | None] = {
+            "elapsed_seconds": detik(opened, _aware(done), clock, kalender)
+        }
+        if task.claimed_at is not None:
+            out["waiting_seconds"] = detik(opened, _aware(task.claimed_at), clock, kalender)
+        return out
 
     @activity.defn
     def record_audit(self, inp: RecordAuditInput) -> None:

@@ -51,6 +51,11 @@ class NotifyOfficersInput(BaseModel):
     unit: str | None = None
     """Only the role's officers of this unit (an OPD, say): a late step is escalated to its own
     unit's head, not to every head of that role in the agency. ``None``: the whole agency."""
+    username: str | None = None
+    """Only this officer of the role (the one a task is addressed to)."""
+    tautan: str | None = None
+    """A path of the officers' web app (``/petugas/kasus/<nomor>``), sent after the body with the
+    deployment's base URL."""
 
 
 class NotifyResult(BaseModel):
@@ -64,8 +69,15 @@ class NotificationActivities:
     """Sends through a ``Sender`` (Twilio or the dev outbox) and logs every attempt."""
 
     def __init__(
-        self, sender: Sender, session_factory: sessionmaker[Session], status_callback: str | None
+        self,
+        sender: Sender,
+        session_factory: sessionmaker[Session],
+        status_callback: str | None,
+        base_url: str = "",
     ) -> None:
+        """``base_url``: where officers open the app (``Settings.public_base_url``), put before a
+        message's ``tautan``; empty leaves the link relative."""
+        self._base_url = base_url.rstrip("/")
         self._sender = sender
         self._sessions = session_factory
         self._status_callback = status_callback
@@ -97,6 +109,9 @@ class NotificationActivities:
         )
         if inp.unit is not None:
             query = query.where(Officer.unit == inp.unit)
+        if inp.username is not None:
+            query = query.where(Officer.username == inp.username)
+        body = f"{inp.body} {self._base_url}{inp.tautan}" if inp.tautan else inp.body
         with self._sessions() as s:
             officers = s.scalars(query).all()
         if not officers:
@@ -106,7 +121,7 @@ class NotificationActivities:
             key = f"{inp.key}/{officer.username}"
             try:
                 self.send_logged(
-                    inp.case, key, inp.step, inp.purpose, "sms", officer.phone or "", inp.body
+                    inp.case, key, inp.step, inp.purpose, "sms", officer.phone or "", body
                 )
                 sent += 1
             except ApplicationError as err:

@@ -31,13 +31,31 @@ SA_STEP = SearchAttributeKey.for_keyword("AlurStep")
 SA_STATUS = SearchAttributeKey.for_keyword("AlurStatus")
 SA_AGENCY = SearchAttributeKey.for_keyword("AlurAgency")
 SA_SLA_BREACHED = SearchAttributeKey.for_bool("AlurSlaBreached")
+SA_ROLE = SearchAttributeKey.for_keyword("AlurRole")
+"""The role that must act on the open step (a role's code, ``warga`` for the citizen), unset
+while no step is open: ``AlurRole = 'kabag'`` lists what waits for a Kepala Bagian."""
+SA_DUE_AT = SearchAttributeKey.for_datetime("AlurDueAt")
+"""When the open step's time standard runs out (in the step's clock, so inside office hours for
+an officer's step); once no step is open it keeps the last step's. Cases past due:
+``ExecutionStatus = 'Running' AND AlurRole IS NOT NULL AND AlurDueAt < '<now>'``; due today: the
+same with a range of today."""
 
-SEARCH_ATTRIBUTES = (SA_SOP, SA_CASE_NUMBER, SA_STEP, SA_STATUS, SA_AGENCY, SA_SLA_BREACHED)
+SEARCH_ATTRIBUTES = (
+    SA_SOP,
+    SA_CASE_NUMBER,
+    SA_STEP,
+    SA_STATUS,
+    SA_AGENCY,
+    SA_SLA_BREACHED,
+    SA_ROLE,
+    SA_DUE_AT,
+)
 """Every search attribute Alur sets: none carries personal data (they are stored in clear)."""
 
 _INDEXED = {
     SearchAttributeIndexedValueType.KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     SearchAttributeIndexedValueType.BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+    SearchAttributeIndexedValueType.DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
 }
 
 

@@ -14,7 +14,7 @@ Bidang, Kepala Dinas, Kepala OPD) are Alur's, from the usual chain of a dinas.
 
 from datetime import timedelta
 
-from sop.models import Peran, Sop, SopIdentity, SopStep
+from sop.models import BACAAN_KALENDER, BACAAN_KERJA, Peran, Sop, SopIdentity, SopStep
 
 MAGELANG = Sop(
     kode="magelang-magesty",
@@ -77,6 +77,8 @@ MAGELANG = Sop(
             kelengkapan=("HP Android",),
             waktu=timedelta(seconds=15),
             waktu_teks="15 Detik",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="Aplikasi Magesty terinstall di HP Pengguna",
             dalam_sistem=False,
         ),
@@ -89,6 +91,8 @@ MAGELANG = Sop(
             kelengkapan=("HP Android / Akun WA",),
             waktu=timedelta(seconds=30),
             waktu_teks="30 Detik",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="Akun Magesty Pengguna",
         ),
         SopStep(
@@ -100,6 +104,8 @@ MAGELANG = Sop(
             kelengkapan=("Pc / Laptop",),
             waktu=timedelta(seconds=20),
             waktu_teks="20 Detik",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="Laporan Statistik Pengguna Magesty",
         ),
         SopStep(
@@ -111,6 +117,8 @@ MAGELANG = Sop(
             kelengkapan=("HP Android",),
             waktu=timedelta(seconds=20),
             waktu_teks="20 Detik",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="Penggunaan Laynan OPD",
         ),
         SopStep(
@@ -122,6 +130,8 @@ MAGELANG = Sop(
             kelengkapan=("Komputer", "Internet"),
             waktu=timedelta(seconds=60),
             waktu_teks="60 Detik",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="Output masing-masing layanan OPD",
         ),
         SopStep(
@@ -133,6 +143,8 @@ MAGELANG = Sop(
             kelengkapan=("HP Android",),
             waktu=timedelta(hours=15),
             waktu_teks="15 jam",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="Survey Kepuasan Layanan",
         ),
     ),

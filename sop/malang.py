@@ -12,7 +12,7 @@ that fits each step's text (see SOPS.md §2).
 
 from datetime import timedelta
 
-from sop.models import Peran, Sop, SopIdentity, SopStep
+from sop.models import BACAAN_KERJA, Peran, Sop, SopIdentity, SopStep
 
 _15_MENIT = timedelta(minutes=15)
 
@@ -85,6 +85,8 @@ MALANG = Sop(
             kelengkapan=("Info masuk", "Printout informasi masuk"),
             waktu=_15_MENIT,
             waktu_teks="15 menit",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="Info yang masuk melalui website Bagian Pemerintahan",
             keterangan=(
                 "Jenis inputan (masukan) dari pelanggan dapat berupa: Permintaan informasi, Saran, "
@@ -105,6 +107,8 @@ MALANG = Sop(
             kelengkapan=("Disposisi",),
             waktu=_15_MENIT,
             waktu_teks="15 menit",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="disposisi",
         ),
         SopStep(
@@ -118,6 +122,8 @@ MALANG = Sop(
             kelengkapan=("Disposisi",),
             waktu=_15_MENIT,
             waktu_teks="15 menit",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="disposisi",
         ),
         SopStep(
@@ -131,6 +137,8 @@ MALANG = Sop(
             kelengkapan=("Disposisi",),
             waktu=_15_MENIT,
             waktu_teks="15 menit",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="Materi pendukung",
         ),
         SopStep(
@@ -145,6 +153,8 @@ MALANG = Sop(
             kelengkapan=("Draft tanggapan dan jawaban",),
             waktu=_15_MENIT,
             waktu_teks="15 menit",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="Draft yang telah cek",
         ),
         SopStep(
@@ -163,6 +173,8 @@ MALANG = Sop(
             kelengkapan=("Draft yang telah cek Kasubag",),
             waktu=_15_MENIT,
             waktu_teks="15 menit",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="Draft final yang telah melalui tahap cek dan revisi",
         ),
         SopStep(
@@ -174,6 +186,8 @@ MALANG = Sop(
             kelengkapan=("Draft final",),
             waktu=_15_MENIT,
             waktu_teks="15 menit",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="Tanggapan",
         ),
     ),

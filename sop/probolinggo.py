@@ -17,7 +17,7 @@ the document carries them over from another SOP, and they are transcribed as wri
 
 from datetime import timedelta
 
-from sop.models import Peran, Sop, SopIdentity, SopStep
+from sop.models import BACAAN_KALENDER, Peran, Sop, SopIdentity, SopStep
 
 _1_MENIT = timedelta(minutes=1)
 _2_MENIT = timedelta(minutes=2)
@@ -105,6 +105,8 @@ PROBOLINGGO = Sop(
             kelengkapan=("Handphone Android", "Jaringan Internet"),
             waktu=timedelta(minutes=5),
             waktu_teks="5 menit",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="View Probolinggo Terinstal",
             dalam_sistem=False,
         ),
@@ -117,6 +119,8 @@ PROBOLINGGO = Sop(
             kelengkapan=("Jaringan Internet",),
             waktu=_10_DETIK,
             waktu_teks="10 detik",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="Menu selanjutnya",
         ),
         SopStep(
@@ -128,6 +132,8 @@ PROBOLINGGO = Sop(
             kelengkapan=("Jaringan Internet",),
             waktu=_10_DETIK,
             waktu_teks="10 detik",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="Menu selanjutnya",
         ),
         SopStep(
@@ -139,6 +145,8 @@ PROBOLINGGO = Sop(
             kelengkapan=("Nomor HP Aktif",),
             waktu=_1_MENIT,
             waktu_teks="1 Menit",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="Data Nomor HP Tercatat di Sistem",
         ),
         SopStep(
@@ -150,6 +158,8 @@ PROBOLINGGO = Sop(
             kelengkapan=(),
             waktu=_1_MENIT,
             waktu_teks="1 Menit",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="",
         ),
         SopStep(
@@ -161,6 +171,8 @@ PROBOLINGGO = Sop(
             kelengkapan=("Pulsa SMS Gateway",),
             waktu=_1_MENIT,
             waktu_teks="1 Menit",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="",
         ),
         SopStep(
@@ -172,6 +184,8 @@ PROBOLINGGO = Sop(
             kelengkapan=("eKTP / KK",),
             waktu=_2_MENIT,
             waktu_teks="2 menit",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="Data Siak Tercatat",
         ),
         SopStep(
@@ -183,6 +197,8 @@ PROBOLINGGO = Sop(
             kelengkapan=("eKTP / KK",),
             waktu=_2_MENIT,
             waktu_teks="2 menit",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="Data Tercatat di Sistem",
         ),
         SopStep(
@@ -194,6 +210,8 @@ PROBOLINGGO = Sop(
             kelengkapan=("Jaringan Internet",),
             waktu=timedelta(minutes=15),
             waktu_teks="15 Menit",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="",
         ),
         SopStep(
@@ -205,6 +223,8 @@ PROBOLINGGO = Sop(
             kelengkapan=("Jaringan Internet",),
             waktu=None,
             waktu_teks="",
+            jam="kalender",
+            bacaan_waktu=BACAAN_KALENDER,
             output="View Probolinggo Siap Digunakan",
         ),
     ),

@@ -18,7 +18,7 @@ no equipment and no warning: those fields are left empty rather than guessed.
 
 from datetime import timedelta
 
-from sop.models import Peran, Sop, SopIdentity, SopStep
+from sop.models import BACAAN_KERJA, Peran, Sop, SopIdentity, SopStep
 
 _BAHAN = "Informasi tersusun sebagai bahan publikasi"
 _BAHAN_DISETUJUI = "Informasi sebagai bahan publikasi yang telah disetujui pimpinan"
@@ -79,6 +79,8 @@ TRENGGALEK = Sop(
             kelengkapan=("Informasi program, kegiatan dan isu publik",),
             waktu=timedelta(hours=30),
             waktu_teks="30 jam",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="Data Informasi program, kegiatan dan isu publik",
         ),
         SopStep(
@@ -95,6 +97,8 @@ TRENGGALEK = Sop(
             kelengkapan=("Informasi program, kegiatan dan isu publik yang tersusun",),
             waktu=timedelta(days=1),
             waktu_teks="1 hari",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output=_BAHAN,
         ),
         SopStep(
@@ -112,6 +116,8 @@ TRENGGALEK = Sop(
             kelengkapan=(_BAHAN,),
             waktu=timedelta(minutes=15),
             waktu_teks="15 menit",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output=_BAHAN,
         ),
         SopStep(
@@ -129,6 +135,8 @@ TRENGGALEK = Sop(
             kelengkapan=(_BAHAN,),
             waktu=timedelta(minutes=15),
             waktu_teks="15 menit",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="disposisi persetujuan",
         ),
         SopStep(
@@ -146,6 +154,8 @@ TRENGGALEK = Sop(
             kelengkapan=(_BAHAN_DISETUJUI,),
             waktu=timedelta(minutes=15),
             waktu_teks="15 menit",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output=_BAHAN_DISETUJUI,
         ),
         SopStep(
@@ -157,6 +167,8 @@ TRENGGALEK = Sop(
             kelengkapan=("Informasi sebagai bahan publikasi", "media komunikasi"),
             waktu=timedelta(minutes=10),
             waktu_teks="10 menit",
+            jam="kerja",
+            bacaan_waktu=BACAAN_KERJA,
             output="Informasi yang telah terpublikasi",
         ),
     ),

@@ -35,6 +35,26 @@ TEST_PAYLOAD_KEY = "dGVzdC1wYXlsb2FkLWtleS0zMi1ieXRlcy1sb25nISE="
 os.environ.setdefault("ALUR_ENVIRONMENT", "test")
 
 
+@pytest.fixture(autouse=True)
+def sop_logic_on_the_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers built without explicit settings count every hour of every day as working time
+    (``kalender.selalu_kerja``). Why: the time-skipping server starts at the real time the suite
+    runs, so on the real calendar a test's "sleep 16 minutes, the 15-minute step is breached"
+    would pass at 10.00 on a Tuesday and fail at 15.55, on a Saturday or on a holiday; and
+    Trenggalek's "30 jam" would need four working days. The SOP tests assert the SOP's own logic
+    (breach, escalation, the case going on) against each time standard as written, unchanged.
+    Working time itself (weekend, holidays, cuti bersama, office hours, each SOP's clock) is
+    tested on the real calendar by tests/test_working_time*.py, which pass their own settings
+    and first sleep the server to a known moment. A test that passes ``settings=`` gets exactly
+    those settings."""
+    import worker
+    from alur.settings import get_settings
+    from alur.settings_kalender import KalenderSettings
+
+    wall = get_settings().model_copy(update={"kalender": KalenderSettings(selalu_kerja=True)})
+    monkeypatch.setattr(worker, "get_settings", lambda: wall)
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite file, migrated to head."""

@@ -114,11 +114,16 @@ async def test_complaint_walks_all_seven_steps_and_citizen_gets_the_answer(
     ]
     assert notes == ["Sebut tanggalnya", None]
     with sessions() as s:
-        sent = s.scalars(select(Notification).where(Notification.case_number == number)).all()
+        every = s.scalars(select(Notification).where(Notification.case_number == number)).all()
+    sent = [n for n in every if n.purpose != "penugasan"]
     assert [(n.channel, n.recipient, n.purpose) for n in sent] == [
         ("whatsapp", "+6281234567890", "tanggapan")
     ]
     assert "Diperbaiki Rabu 25 November." in sent[0].body
+    # each task addressed to a named officer told them once, by SMS (the Kasubag, the pelaksana)
+    told = sorted((n.step or "", n.channel) for n in every if n.purpose == "penugasan")
+    rounds = ("draf_tanggapan", "pengajuan_draf", "telaah")  # twice: one send-back
+    assert told == sorted([("perintah", "sms")] + [(step, "sms") for step in rounds] * 2)
 
 
 async def test_same_idempotency_key_files_one_case(

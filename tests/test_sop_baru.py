@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.calendar import CalendarActivities
 from activities.case_records import CaseRecordActivities
 from activities.dev_outbox import DevOutboxSender
 from activities.notifications import NotificationActivities
 from alur.security import hash_password
 from alur.seed import DEMO_PASSWORD
 from alur.settings import Settings
+from alur.settings_kalender import KalenderSettings
 from api.main import create_app
 from db.models import AuditEvent, Officer
 from db.session import transaction
@@ -82,6 +84,10 @@ async def api(
         payload_key=TEST_PAYLOAD_KEY,
         public_base_url="http://testserver",
     )
+    # The step deadlines, on the always-open test calendar (see tests/conftest.py).
+    calendar = CalendarActivities(
+        settings.model_copy(update={"kalender": KalenderSettings(selalu_kerja=True)})
+    )
     app = create_app(settings, sessions=sessions, temporal=ts_env.client)
     app.include_router(router)
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -96,6 +102,7 @@ async def api(
                 records.record_audit,
                 records.record_breach,
                 records.close_case,
+                calendar.batas_waktu,
             ],
             activity_executor=pool,
         )

@@ -41,7 +41,11 @@ def list_sops() -> list[SopSummary]:
 
 @router.get("/{kode}", response_model=Sop, responses=responses(404))
 def read_sop(kode: str) -> Sop:
-    """One SOP: its identity, roles and every step with its time standard (ISO 8601 duration)."""
+    """One SOP: its identity, roles and every step with its time standard (``waktu``, the nominal
+    ISO 8601 duration; ``waktu_teks``, the document's words), the standard's clock (``jam``:
+    ``kerja``, the agency's working time, or ``kalender``), how the words are read and why
+    (``bacaan_waktu``), and the working days in it (``hari_kerja``: "1 hari" is one working
+    day)."""
     sop = get_sop(kode)
     if sop is None:
         raise NotFound(f"SOP {kode!r} tidak ada", code="sop_not_found")

@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from alur.temporal import SA_STEP
     from sop.models import Sop
     from workflows.case import policies
-    from workflows.case.trail import CaseTrail, due_at, task_key
+    from workflows.case.trail import CaseTrail, task_key
 
 Outcome = Literal["selesai", "berhenti", "kedaluwarsa"]
 """How a wait ended: the step was done, the workflow asked to stop, or the deadline passed."""
@@ -51,9 +51,10 @@ class CitizenSteps:
         way) or ``stop()`` or the deadline; close the step's task when done."""
         step = self.sop.step(code)
         opened = workflow.now()
-        due = due_at(step, opened)
+        due, clock = await self.trail.deadline(step, opened)
         key = task_key(self.case, code, 1)
         workflow.upsert_search_attributes([SA_STEP.value_set(code)])
+        self.trail.show_wait(CITIZEN, due)
         workflow.set_current_details(f"Menunggu warga: {code} ({step.kegiatan_en})")
         await self.trail.enter(
             key=key,
@@ -67,10 +68,12 @@ class CitizenSteps:
             due=due,
             actor=CITIZEN,
             actor_role=self.actor_role,
+            clock=clock,
         )
         late = due is None
         while not done():
             if stop():
+                self.trail.clear_wait()
                 return "berhenti"
             limit = self.deadline if late or due is None else min(due, self.deadline)
             timeout = max(limit - workflow.now(), policies.MIN_TIMER)
@@ -78,6 +81,7 @@ class CitizenSteps:
                 await workflow.wait_condition(lambda: done() or stop(), timeout=timeout)
             except TimeoutError:
                 if workflow.now() >= self.deadline:
+                    self.trail.clear_wait()
                     return "kedaluwarsa"
                 late = True
                 self.breached.append(code)

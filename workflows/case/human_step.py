@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import policies
     from workflows.case.models import OfficerAction, OpenTask
     from workflows.case.records import notify
-    from workflows.case.trail import CaseTrail, due_at, task_key
+    from workflows.case.trail import CaseTrail, task_key
 
 A = TypeVar("A", bound=OfficerAction)
 
@@ -99,7 +99,7 @@ class HumanSteps:
         if role is not None:
             step = step.model_copy(update={"pelaksana": role})
         opened = workflow.now()
-        due = due_at(step, opened)
+        due, clock = await self.trail.deadline(step, opened)
         key = task_key(self.case, code, round, role)
         task = OpenTask(
             step=code,
@@ -112,6 +112,7 @@ class HumanSteps:
             key=key,
         )
         workflow.upsert_search_attributes([SA_STEP.value_set(code), SA_STATUS.value_set(status)])
+        self.trail.show_wait(step.pelaksana, due)
         workflow.set_current_details(f"Menunggu {code} oleh {step.pelaksana}: {title}")
         await self.trail.enter(
             key=key,
@@ -124,9 +125,16 @@ class HumanSteps:
             opened=opened,
             due=due,
             detail={"penerima": assignee},
+            clock=clock,
+            unit=self.unit,
         )
         # Shown only once its task row exists: the API claims that row before it signals.
         self.task = task
+        if assignee is not None and self.trail.working_time:
+            # Beside the step, like an escalation: a slow SMS provider never holds the task.
+            self._escalations.append(
+                asyncio.create_task(self._tell_assignee(step, key, assignee, title))
+            )
         while True:
             timeout = None
             if due is not None and not task.overdue:
@@ -225,6 +233,28 @@ class HumanSteps:
         if self.unit is not None:
             detail["unit"] = self.unit
         await self.trail.audit(step.kode, round, "eskalasi", detail=detail, about=key)
+
+    async def _tell_assignee(self, step: SopStep, key: str, assignee: str, title: str) -> None:
+        """One WhatsApp/SMS to the officer the task is addressed to, with a link to the case; a
+        failed send is only logged (the task is in their inbox either way)."""
+        try:
+            await notify(
+                NotificationActivities.notify_officers,
+                NotifyOfficersInput(
+                    case=self.case,
+                    key=f"{key}/penugasan",
+                    step=step.kode,
+                    purpose="penugasan",
+                    role=step.pelaksana,
+                    unit=self.unit,
+                    username=assignee,
+                    body=(f"[Alur] Tugas baru untuk Anda, kasus {self.case.case_number}: {title}."),
+                    tautan=f"/petugas/kasus/{self.case.case_number}",
+                ),
+                summary=f"kabari {step.pelaksana}: tugas {step.kode}",
+            )
+        except ActivityError:
+            workflow.logger.warning("assignment notice for %s not sent", step.kode)
 
     async def settle(self) -> None:
         """Wait for escalations still being sent, so none is cut off when the case closes."""

@@ -26,3 +26,7 @@ NOTIFY_RETRY = RetryPolicy(
 
 MIN_TIMER = timedelta(seconds=1)
 """Shortest wait the step timer sets: a deadline already past still gets one tick."""
+
+CALENDAR_START_TO_CLOSE = timedelta(seconds=10)
+"""The deadline activity is a computation over the agency's calendar (its holidays loaded once):
+quick, local, retried with ``DB_RETRY`` like the database writes."""

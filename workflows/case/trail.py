@@ -9,6 +9,12 @@ every line keeps its key, so the idempotent write keeps each line exactly once. 
 (``<workflow id>/<run id>/<position>``) stay for runs recorded before the change (``KEYS_PATCH``).
 
 One rule for a step with no time standard: it has no deadline, so it is never breached.
+
+Deadlines in working time (``WORKING_TIME_PATCH``): a step's deadline comes from the calendar
+(local) activity (``activities/calendar.py``), recorded in the history, in the step's clock (the
+agency's working time for an officer's step, the wall clock for a citizen's); the role that must
+act and the deadline are search attributes while the step is open. Runs started before keep
+their wall-clock deadlines on replay.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.calendar import CalendarActivities, DeadlineInput
     from activities.case_records import (
         AuditEntry,
         BreachInput,
@@ -28,8 +35,9 @@ with workflow.unsafe.imports_passed_through():
         RecordAuditInput,
     )
     from alur.case_ref import CaseRef
-    from alur.temporal import SA_SLA_BREACHED
+    from alur.temporal import SA_DUE_AT, SA_ROLE, SA_SLA_BREACHED
     from sop.models import SopStep
+    from workflows.case import policies
     from workflows.case.models import OfficerAction
     from workflows.case.records import record
 
@@ -38,8 +46,15 @@ KEYS_PATCH = "audit-keys-by-content"
 case in flight write nothing twice."""
 
 
+WORKING_TIME_PATCH = "waktu-kerja"
+"""Runs started after this patch count deadlines in the step's clock (working time for officers),
+computed by an activity and recorded; they set ``AlurRole``/``AlurDueAt`` and tell a named
+officer of their task. Runs started before keep wall-clock deadlines on replay."""
+
+
 def due_at(step: SopStep, opened: datetime) -> datetime | None:
-    """A step's deadline: its time standard from when it opened; none without a time standard."""
+    """A step's deadline on the wall clock (runs from before ``WORKING_TIME_PATCH``): its time
+    standard from when it opened; none without a time standard."""
     return opened + step.waktu if step.waktu is not None else None
 
 
@@ -57,6 +72,58 @@ class CaseTrail:
         self._by_content = workflow.patched(KEYS_PATCH)
         self._seq = 0
         self._seen_keys: dict[str, int] = {}
+        # Asked here, first thing in the run beside KEYS_PATCH, not at the first step: a patch
+        # first asked after a local activity in the same workflow task could be missed when that
+        # task is replayed after a signal failed it (a nondeterminism the dev server showed).
+        self._working_time = workflow.patched(WORKING_TIME_PATCH)
+
+    # --- deadlines ------------------------------------------------------------------------------
+    @property
+    def working_time(self) -> bool:
+        """Whether this run counts deadlines in working time (``WORKING_TIME_PATCH``)."""
+        return self._working_time
+
+    async def deadline(self, step: SopStep, opened: datetime) -> tuple[datetime | None, str]:
+        """The step's deadline and the clock it is counted in. In working time it is computed by
+        the calendar activity and so recorded in history; before the patch, on the wall clock."""
+        if not self.working_time:
+            return due_at(step, opened), "kalender"
+        if step.waktu is None or step.waktu_sisa is None:
+            return None, step.jam
+        # A local activity, as the case-record writes: quick, and its result is a marker in the
+        # history, so replay takes the recorded deadline and never computes it again.
+        result = await workflow.execute_local_activity_method(
+            CalendarActivities.batas_waktu,
+            DeadlineInput(
+                agency=self.case.agency,
+                opened_at=opened,
+                waktu=step.waktu_sisa,
+                hari_kerja=step.hari_kerja,
+                jam=step.jam,
+            ),
+            start_to_close_timeout=policies.CALENDAR_START_TO_CLOSE,
+            retry_policy=policies.DB_RETRY,
+            summary=f"batas waktu {step.kode}",
+        )
+        return result.due_at, result.jam
+
+    def show_wait(self, role: str, due: datetime | None) -> None:
+        """The open step's role and deadline as search attributes (working-time runs only)."""
+        if not self.working_time:
+            return
+        # A step without a time standard (none of the four SOPs opens one) keeps the last one's.
+        workflow.upsert_search_attributes(
+            [SA_ROLE.value_set(role)] + ([SA_DUE_AT.value_set(due)] if due is not None else [])
+        )
+
+    def clear_wait(self) -> None:
+        """No step is open any more: ``AlurRole`` is unset (nobody must act). ``AlurDueAt`` keeps
+        the last step's deadline: the time-skipping test server keeps an unset Datetime as a null
+        that the SDK cannot read back (every ``describe`` of the case would fail), so an operator
+        asks for what waits with ``AlurRole IS NOT NULL`` (see ``alur/temporal.py``)."""
+        if not self.working_time:
+            return
+        workflow.upsert_search_attributes([SA_ROLE.value_unset()])
 
     # --- audit lines ----------------------------------------------------------------------------
     def entry(
@@ -158,8 +225,11 @@ class CaseTrail:
         actor: str | None = None,
         actor_role: str | None = None,
         detail: dict[str, Any] | None = None,
+        clock: str | None = None,
+        unit: str | None = None,
     ) -> None:
-        """Open the step's task, move the case to the step and write ``langkah_dimulai``."""
+        """Open the step's task, move the case to the step and write ``langkah_dimulai``;
+        ``clock`` is the deadline's (from ``deadline``), ``unit`` the case's unit."""
         await record(
             CaseRecordActivities.enter_step,
             EnterStepInput(
@@ -173,6 +243,8 @@ class CaseTrail:
                 status=status,
                 opened_at=opened,
                 due_at=due,
+                clock=clock,
+                unit=unit,
                 audit=self.entry(
                     step.kode,
                     round,
@@ -234,6 +306,7 @@ class CaseTrail:
             ),
             summary=f"tutup tugas {step.kode}",
         )
+        self.clear_wait()
 
     async def breach(self, *, key: str, step: SopStep, round: int, due: datetime | None) -> None:
         """The step passed its time standard: the task turns overdue, the case is flagged, and
