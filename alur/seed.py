@@ -57,14 +57,23 @@ def demo_officers() -> list[tuple[DemoOfficer, str, str]]:
     return out
 
 
+def demo_nip(i: int) -> str:
+    """A demo officer's NIP, printed where they sign: the real shape (birth date, appointment
+    month, sex, serial: 18 digits) and no real person's number."""
+    return f"19800101 200501 1 {i:03d}"
+
+
 def seed_officers(session: Session, password: str = DEMO_PASSWORD) -> list[DemoOfficer]:
     """Add the demo officers that are missing; returns every demo officer."""
-    existing = set(session.scalars(select(Officer.username)))
+    existing = {o.username: o for o in session.scalars(select(Officer))}
     hashed = hash_password(password)
     result = []
     for i, (officer, name, unit) in enumerate(demo_officers(), start=1):
         result.append(officer)
         if officer.username in existing:
+            known = existing[officer.username]
+            if known.nip is None:  # seeded before officers had a NIP (migration 0011)
+                known.nip = demo_nip(i)
             continue
         session.add(
             Officer(
@@ -75,6 +84,7 @@ def seed_officers(session: Session, password: str = DEMO_PASSWORD) -> list[DemoO
                 unit=unit,
                 role=officer.role,
                 phone=f"+628120000{i:04d}",
+                nip=demo_nip(i),
             )
         )
     return result

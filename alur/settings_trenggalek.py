@@ -21,3 +21,13 @@ class TrenggalekSettings(BaseModel):
     kode_unit_agenda: str = Field(default="APTIKA", pattern=r"^[A-Za-z0-9.\-]{1,20}$")
     """The unit's code in the agenda number ``{nnnnn}/{kode}/{year}``. ``APTIKA``: the Bidang
     Aplikasi Informatika that keeps the agenda book. Letters, digits, dots and dashes (no ``/``)."""
+    alamat_kop: str = Field(
+        default="Kabupaten Trenggalek, Provinsi Jawa Timur · trenggalekkab.go.id",
+        min_length=1,
+        max_length=300,
+    )
+    """The address line under the agency's name in the kop of its printed records (the trail).
+    The default names only the place and the regency's website; a deployment sets the office's
+    street address, postcode and telephone here (``ALUR_TRENGGALEK__ALAMAT_KOP``)."""
+    tempat_surat: str = Field(default="Trenggalek", min_length=1, max_length=80)
+    """The place in a printed record's place-and-date line ("Trenggalek, 1 Desember 2026")."""

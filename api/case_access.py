@@ -23,8 +23,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
 from api.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable
-from db.models import AuditEvent, Case, Officer
-from workflows.case.models import CaseStatus
+from db.models import AuditEvent, Case, Officer, Task
+from workflows.case.models import CaseStatus, OpenTask
 from workflows.case.officer_case import OfficerCase
 
 
@@ -56,6 +56,42 @@ async def live_status(client: Client, case: Case, query: str = "status") -> Case
         raise Unavailable(
             "Alur kerja kasus ini belum menjawab, coba lagi sebentar lagi", code="temporal_error"
         ) from err
+
+
+def recorded_status(session: Session, case: Case) -> CaseStatus | None:
+    """Where the case is by its read model, when a task is open there: the task row the workflow
+    writes before it shows the task, and the one the claim is taken on. None without an open task
+    (a case between steps, served or closed): then only the workflow can say why.
+
+    An action checks this instead of asking the workflow: a query is a round trip through the
+    worker (a replay when the case has left its cache), and the workflow checks again anyway."""
+    task = session.scalar(
+        select(Task)
+        .where(Task.case_number == case.case_number, Task.status == "open")
+        .order_by(Task.id.desc())
+        .limit(1)
+    )
+    if task is None:
+        return None
+    return CaseStatus(
+        case_number=case.case_number,
+        sop=case.sop,
+        agency=case.agency,
+        status=case.status,
+        current_step=task.step,
+        task=OpenTask(
+            step=task.step,
+            round=task.round,
+            role=task.role,
+            assignee=task.assignee,
+            opened_at=task.opened_at,
+            due_at=task.due_at,
+            overdue=task.overdue,
+            key=task.task_key,
+        ),
+        sla_breached=case.sla_breached,
+        round=task.round,
+    )
 
 
 def require_step(status: CaseStatus, step: str, officer: Officer) -> None:

@@ -31,6 +31,8 @@ class Officer(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    nip: Mapped[str | None] = mapped_column(String(21))
+    """Nomor Induk Pegawai as printed ("19710609 199201 1 002"): under the name where one signs."""
 
     __table_args__ = (Index("ix_officers_agency_role", "agency", "role"),)
 
@@ -111,7 +113,7 @@ class Task(Base):
     unit: Mapped[str | None] = mapped_column(String(200))
     """The unit the case belongs to (a MAGESTY OPD) where the SOP's roles exist in several units."""
     claimed_by: Mapped[str | None] = mapped_column(String(64))
-    """The officer who took the task from the role's queue (claim), or was handed it (delegation)."""
+    """Who took the task from the role's queue (a claim) or was handed it (a delegation)."""
     claimed_at: Mapped[datetime | None]
     clock: Mapped[str | None] = mapped_column(String(10))
     """The time standard's clock: ``kerja`` (the agency's working time) or ``kalender``."""

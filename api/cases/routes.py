@@ -23,12 +23,19 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.case_access import live_status, load_case, require_agency, require_officer, require_step
-from api.cases.claims import claim_task, record_refusal, release_claim
+from api.case_access import (
+    live_status,
+    load_case,
+    recorded_status,
+    require_agency,
+    require_officer,
+    require_step,
+)
+from api.cases.claims import acted_first, claim_task, record_refusal, release_claim
 from api.deps import CurrentOfficer, SessionsDep, TemporalClientDep, actor_of, run_db
 from api.errors import AlurError, Conflict, Forbidden, Unavailable, Unprocessable, responses
 from api.idempotency import IdempotencyKey, idempotency_responses, idempotent, route_of
@@ -192,23 +199,16 @@ class OfficerCases:
             response: Response,
             idempotency_key: IdempotencyKey = None,
         ) -> AksiDiterima:
-            case = await run_db(sessions, load_case, nomor_kasus, sop=sop.kode)
-            await self._refused_unless(sessions, case, officer, row.kode, require_agency)
-
-            async def run() -> AksiDiterima:
-                return await self._act(row, case, body, officer, sessions, client, idempotency_key)
-
-            return await idempotent(
+            return await self.perform(
+                row.kode,
+                nomor_kasus,
+                body,
+                officer,
                 sessions,
-                principal=officer.username,
-                key=idempotency_key,
+                client,
+                idempotency_key=idempotency_key,
                 route=route_of(request),
-                body=body,
-                model=AksiDiterima,
-                first_status=status.HTTP_202_ACCEPTED,
-                replay_status=status.HTTP_202_ACCEPTED,
                 response=response,
-                run=run,
             )
 
         step = sop.step(row.kode)
@@ -226,6 +226,47 @@ class OfficerCases:
                 **idempotency_responses(AksiDiterima, replay_status=status.HTTP_202_ACCEPTED),
             },
             summary=f"{row.kode} ({step.nomor})",
+        )
+
+    async def perform(
+        self,
+        kode: str,
+        nomor_kasus: str,
+        body: BaseModel,
+        officer: Officer,
+        sessions: sessionmaker[Session],
+        client: Client,
+        *,
+        idempotency_key: str | None = None,
+        route: str | None = None,
+        response: Response | None = None,
+    ) -> AksiDiterima:
+        """The whole pipeline of one action on step ``kode`` (see the module's docstring), for
+        the JSON route and the web form alike: 404, agency 403 (in the trail), idempotency, the
+        live step (409), role and assignee (403, in the trail), the step's checks (422), the
+        atomic claim (409 ``sudah_ditindaklanjuti``/``sudah_diklaim``), then the signal.
+
+        ``route`` binds the ``Idempotency-Key``: the request's route (by default the SOP, the
+        case and the step)."""
+        row = self.table.step(kode)
+        sop = self.table.sop
+        case = await run_db(sessions, load_case, nomor_kasus, sop=sop.kode)
+        await self._refused_unless(sessions, case, officer, row.kode, require_agency)
+
+        async def run() -> AksiDiterima:
+            return await self._act(row, case, body, officer, sessions, client, idempotency_key)
+
+        return await idempotent(
+            sessions,
+            principal=officer.username,
+            key=idempotency_key,
+            route=route or f"POST /{sop.kode}/kasus/{nomor_kasus}/{row.kode}",
+            body=body,
+            model=AksiDiterima,
+            first_status=status.HTTP_202_ACCEPTED,
+            replay_status=status.HTTP_202_ACCEPTED,
+            response=response if response is not None else Response(),
+            run=run,
         )
 
     async def _refused_unless(
@@ -256,7 +297,7 @@ class OfficerCases:
     ) -> AksiDiterima:
         from api.case_access import action_id_for
 
-        live = await live_status(client, case)
+        live = await run_db(sessions, recorded_status, case) or await live_status(client, case)
         if live.task is None and self.done is not None:
             refusal = self.done(live)
             if refusal is not None:
@@ -264,9 +305,16 @@ class OfficerCases:
         extra: dict[str, Any] = {}
         if self.unit is not None and row.by_unit:  # the unit first: it names who may act at all
             extra = await self._unit_fields(sessions, case, officer, row.kode)
-        await self._refused_unless(
-            sessions, case, officer, row.kode, require_step, live, row.kode, officer
-        )
+        try:
+            await self._refused_unless(
+                sessions, case, officer, row.kode, require_step, live, row.kode, officer
+            )
+        except Conflict as err:  # the case has left the step: perhaps someone just took it
+            if err.code in ("wrong_step", "case_busy"):
+                first = await run_db(sessions, _acted_first, case, officer, row.kode)
+                if first is not None:
+                    raise first from err
+            raise
         task = live.task
         assert task is not None  # require_step answered 409 without one
         if row.names:
@@ -309,6 +357,15 @@ class OfficerCases:
 
 
 # --- database work, each in its own short transaction ----------------------------------------
+def _acted_first(session: Session, case: Case, officer: Officer, step: str) -> Conflict | None:
+    """``acted_first``, and the refused attempt written to the trail as a lost claim is."""
+    first = acted_first(session, case_number=case.case_number, step=step)
+    if first is not None:
+        record_refusal(session, case, officer, step=step, reason=first.message, code=first.code)
+        session.commit()
+    return first
+
+
 def _write_refusal(
     session: Session, case: Case, officer: Officer, step: str, err: AlurError
 ) -> None:
@@ -333,7 +390,7 @@ def _claim(session: Session, case: Case, officer: Officer, task: OpenTask, actio
         claim_task(session, task_key=task.key, action_id=action_id, officer=officer)
     except Conflict as err:
         session.rollback()
-        if err.code == "sudah_ditindaklanjuti":
+        if err.code in ("sudah_ditindaklanjuti", "sudah_diklaim"):
             record_refusal(
                 session, case, officer, step=task.step, reason=err.message, code=err.code
             )

@@ -495,7 +495,7 @@ OPD_ROLES = frozenset({"opd", "kepala_opd"})
 data). The Diskominfostat roles (Satker, Kepala Bidang, Kepala Dinas) oversee every OPD."""
 
 
-def _kasus(session: Session, number: str, officer: Officer) -> KasusOpdRead:
+def kasus_opd(session: Session, number: str, officer: Officer) -> KasusOpdRead:
     case = load_case(session, number, sop=MAGELANG.kode)
     require_agency(case, officer)
     req = session.scalar(select(MagestyPermohonan).where(MagestyPermohonan.case_number == number))
@@ -529,7 +529,7 @@ def _kasus(session: Session, number: str, officer: Officer) -> KasusOpdRead:
 @router.get("/kasus/{nomor_kasus}", response_model=KasusOpdRead, responses=responses(401, 403, 404))
 async def kasus(nomor_kasus: str, officer: CurrentOfficer, sessions: SessionsDep) -> KasusOpdRead:
     """A request as the agency's officers see it (the form in full, the citizen masked)."""
-    return await run_db(sessions, _kasus, nomor_kasus, officer)
+    return await run_db(sessions, kasus_opd, nomor_kasus, officer)
 
 
 def _tugas_opd(session: Session, officer: Officer) -> list[TaskRead]:

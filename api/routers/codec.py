@@ -4,7 +4,9 @@
 
 It can read every case's payloads, so only an operator may call it: an active officer with the
 role ``operator`` (Operator Dinas Kominfo), by the bearer token of ``POST /auth/login``
-(``Authorization: Bearer <token>``; the CLI's ``--codec-auth "Bearer <token>"``). Without a token
+(``Authorization: Bearer <token>``; the CLI's ``--codec-auth "Bearer <token>"``) or by the web
+session cookie of ``/petugas/masuk`` (``api.web.session``: the Temporal UI in the operator's
+browser, same site). Without a token
 it answers 401, with another officer's 403. A malformed body, a payload that is not base64 and a
 payload that does not decrypt (tampered, or sealed with another key) answer 422, never 500.
 
@@ -21,14 +23,16 @@ from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidTag
 from fastapi import APIRouter, Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from google.protobuf.message import DecodeError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from temporalio.api.common.v1 import Payload
 
 from alur.codec import EncryptionCodec
 from alur.settings import Settings
-from api.deps import CurrentOfficer, SettingsDep
+from api.deps import SessionsDep, SettingsDep, get_current_officer
 from api.errors import Forbidden, Unprocessable, responses
+from api.principals import officer_scheme, officer_subject
 from db.models import Officer
 
 OPERATOR_ROLE = "operator"
@@ -38,9 +42,32 @@ OPERATOR_TITLE = "Operator Dinas Kominfo"
 UNDECRYPTABLE = "Payload tidak dapat didekripsi"
 
 
-def require_operator(officer: CurrentOfficer) -> Officer:
-    """The officer of the request's token if they are an operator: 401 without a valid token of an
-    active officer (``CurrentOfficer``), 403 ``wrong_role`` for any other role."""
+async def officer_by_token_or_session(
+    request: Request,
+    sessions: SessionsDep,
+    token: Annotated[str | None, Depends(officer_scheme)],
+) -> Officer:
+    """The officer of the bearer token or, without one, of the web session cookie (an operator
+    logged in at ``/petugas/masuk`` opening the Temporal UI in the same browser). By cookie only
+    a JSON body is taken: another page cannot send one across origins without CORS' leave."""
+    if token is None:
+        from api.web.session import officer_from_cookie
+
+        found = await run_in_threadpool(officer_from_cookie, request)
+        if found is not None:
+            if request.headers.get("content-type", "").split(";")[0] != "application/json":
+                raise Forbidden("Codec menerima JSON saja", code="bukan_json")
+            return found
+    return await run_in_threadpool(
+        get_current_officer, sessions, await officer_subject(request, token)
+    )
+
+
+def require_operator(
+    officer: Annotated[Officer, Depends(officer_by_token_or_session)],
+) -> Officer:
+    """The officer of the request's token (or web session) if they are an operator: 401 without
+    a valid token of an active officer, 403 ``wrong_role`` for any other role."""
     if officer.role != OPERATOR_ROLE:
         raise Forbidden(f"Codec hanya untuk {OPERATOR_TITLE}", code="wrong_role")
     return officer

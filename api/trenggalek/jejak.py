@@ -1,24 +1,32 @@
 """The Trenggalek proposal's document trail (JSON and a printable page, for the agency's officers)
 and the public page of an approved application (no auth, nothing personal).
 
+The printable page opens from the officers' case page with the web session (its link works in a
+browser: no header to add); a bearer token works too, as for the JSON. Without either, a browser
+(``Accept: text/html``) is sent to the login page and comes back; any other client gets the 401.
+
 Included by ``api/routers/trenggalek.py`` under its ``/trenggalek`` prefix.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alur.settings import Settings
 from api.case_access import load_case, require_agency
-from api.deps import CurrentOfficer, SessionDep
-from api.errors import NotFound, responses
+from api.deps import CurrentOfficer, SessionDep, SessionsDep, get_current_officer
+from api.errors import NotAuthenticated, NotFound, responses
+from api.principals import PETUGAS, officer_scheme, subject_of
 from api.trenggalek.html import render_public, render_trail
 from api.trenggalek.trail import JejakRead, build_trail, wib
+from api.web.session import PerluMasuk, officer_from_cookie
 from db.models import Officer
 from db.trenggalek.models import TrenggalekAplikasiPublik
 from sop.trenggalek import TRENGGALEK
@@ -26,18 +34,43 @@ from sop.trenggalek import TRENGGALEK
 router = APIRouter()
 
 
-def _trail(session: Session, nomor_kasus: str, officer: Officer) -> JejakRead:
+def _trail(request: Request, session: Session, nomor_kasus: str, officer: Officer) -> JejakRead:
     case = load_case(session, nomor_kasus, sop=TRENGGALEK.kode)
     require_agency(case, officer)
-    return build_trail(session, case)
+    settings: Settings = request.app.state.settings
+    return build_trail(session, case, settings.trenggalek)
+
+
+def officer_for_print(
+    request: Request,
+    sessions: SessionsDep,
+    token: Annotated[str | None, Depends(officer_scheme)],
+) -> Officer:
+    """The officer of the bearer token when one is sent, else of the web session; without
+    either a browser goes to the login page and any other client gets the 401."""
+    if token:
+        settings: Settings = request.app.state.settings
+        username = subject_of(token, settings.jwt_secret.get_secret_value(), PETUGAS)
+        return get_current_officer(sessions, username)
+    officer = officer_from_cookie(request)
+    if officer is not None:
+        return officer
+    if "text/html" in request.headers.get("accept", ""):
+        raise PerluMasuk(request.url.path)
+    raise NotAuthenticated("Silakan masuk: token petugas atau sesi halaman petugas diperlukan")
+
+
+PrintingOfficer = Annotated[Officer, Depends(officer_for_print)]
 
 
 @router.get(
     "/kasus/{nomor_kasus}/jejak", response_model=JejakRead, responses=responses(401, 403, 404)
 )
-def trail_json(nomor_kasus: str, officer: CurrentOfficer, session: SessionDep) -> JejakRead:
+def trail_json(
+    request: Request, nomor_kasus: str, officer: CurrentOfficer, session: SessionDep
+) -> JejakRead:
     """The document trail: agenda entry, every disposition, every text version, the archive."""
-    return _trail(session, nomor_kasus, officer)
+    return _trail(request, session, nomor_kasus, officer)
 
 
 @router.get(
@@ -45,9 +78,12 @@ def trail_json(nomor_kasus: str, officer: CurrentOfficer, session: SessionDep) -
     response_class=HTMLResponse,
     responses=responses(401, 403, 404),
 )
-def trail_html(nomor_kasus: str, officer: CurrentOfficer, session: SessionDep) -> HTMLResponse:
-    """The document trail as a page to print and file (dates in WIB, Asia/Jakarta)."""
-    return HTMLResponse(render_trail(_trail(session, nomor_kasus, officer)))
+def trail_html(
+    request: Request, nomor_kasus: str, officer: PrintingOfficer, session: SessionDep
+) -> HTMLResponse:
+    """The document trail as a page to print and file (dates in WIB, Asia/Jakarta); the web
+    session or a bearer token."""
+    return HTMLResponse(render_trail(_trail(request, session, nomor_kasus, officer)))
 
 
 class AplikasiPublikRead(BaseModel):

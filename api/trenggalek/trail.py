@@ -5,46 +5,35 @@ official letters (buku agenda), the disposition sheets (lembar disposisi) and th
 Every accepted action is a disposition: who (username, name, role), when, in which step and round,
 what they decided and their note. Every version of the proposal's text is listed with a diff from
 the same step's version before it, so a reader sees who changed what in which round.
+
+Beside the codes the JSON has always carried, every line has its words (``api.web.trail_words``:
+step names, role titles, full names, days and times in WIB, decisions and refusal reasons), so the
+printed record a clerk files reads as a naskah dinas, and a late step is marked where it happened.
+The kop's address and the place of the signature line are settings (``TrenggalekSettings``); the
+signature is the Kepala Dinas who decided the proposal, with their NIP.
 """
 
 from __future__ import annotations
 
 import difflib
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alur.settings_trenggalek import TrenggalekSettings
+from api.web import trail_words as words
 from db.base import utcnow
-from db.models import AuditEvent, Case, Officer
+from db.models import AuditEvent, Case, Officer, Task
 from db.trenggalek.models import TrenggalekUsulan, TrenggalekVersiNaskah
 from sop.trenggalek import TRENGGALEK
-
-WIB = timezone(timedelta(hours=7), "WIB")
-"""Asia/Jakarta: UTC+7 all year (no daylight saving), so a fixed offset needs no tz database."""
-
-_BULAN = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 
 def wib(at: datetime) -> str:
     """A time as the clerk writes it: ``21 November 2026 14.05 WIB``."""
-    local = at.astimezone(WIB)
-    return f"{local.day} {_BULAN[local.month - 1]} {local.year} {local:%H.%M} WIB"
+    return f"{words.tanggal(at)} {at.astimezone(words.WIB):%H.%M} WIB"
 
 
 class VersiRead(BaseModel):
@@ -92,6 +81,13 @@ class DisposisiRead(BaseModel):
     keputusan: str
     catatan: str | None
     kembali_ke: str | None
+    waktu_teks: str = ""
+    """The time in words with its day: ``Senin, 30 November 2026 14.05 WIB``."""
+    keputusan_teks: str = ""
+    """The decision in words, with the step a revision goes back to."""
+    terlambat: bool = False
+    """This level's task passed the step's time standard."""
+    mutu_baku: str = ""
 
 
 class ArsipRead(BaseModel):
@@ -106,6 +102,23 @@ class ArsipRead(BaseModel):
     pelaku: str | None
     peran: str | None
     detail: dict[str, Any]
+    waktu_teks: str = ""
+    peristiwa_teks: str = ""
+    langkah_teks: str = ""
+    pelaku_nama: str = ""
+    jabatan: str = ""
+    keterangan: str = ""
+    """The line's decision, note, refusal reason or time standard in words."""
+    terlambat: bool = False
+    ditolak: bool = False
+
+
+class PenandatanganRead(BaseModel):
+    """Who signs the record: the Kepala Dinas who decided the proposal (title, name, NIP)."""
+
+    jabatan: str
+    nama: str | None
+    nip: str | None
 
 
 class JejakRead(BaseModel):
@@ -128,6 +141,14 @@ class JejakRead(BaseModel):
     disposisi: list[DisposisiRead]
     versi_naskah: list[VersiRead]
     arsip: list[ArsipRead]
+    alamat_kop: str = ""
+    status_teks: str = ""
+    alasan_penolakan_teks: str | None = None
+    """The rejection reason in words (``Ditolak oleh Kepala Bidang ...: ...``)."""
+    tempat_tanggal: str = ""
+    """The place-and-date line above the signature: ``Trenggalek, 1 Desember 2026`` (the day the
+    Kepala Dinas decided, or the day of printing while undecided)."""
+    penandatangan: PenandatanganRead | None = None
 
 
 def _role_name(code: str | None) -> str | None:
@@ -207,21 +228,79 @@ def _note(event: AuditEvent) -> str | None:
     return str(note) if note is not None else None
 
 
-def build_trail(session: Session, case: Case) -> JejakRead:
+STATUS_TEKS = {
+    "diproses": "Sedang disusun",
+    "ditelaah": "Sedang ditelaah pimpinan",
+    "disetujui": "Disetujui, sedang ditindaklanjuti",
+    "selesai": "Selesai: disetujui dan informasinya diterbitkan",
+    "ditolak": "Ditolak",
+}
+"""A proposal's status in words."""
+
+DECIDER = "kepala_dinas"
+"""The role that decides a proposal and signs its record."""
+
+
+def _late_tasks(session: Session, case_number: str) -> dict[tuple[str, int, str], bool]:
+    """Per (step, round, role), whether that task passed its time standard."""
+    out: dict[tuple[str, int, str], bool] = {}
+    for t in session.scalars(select(Task).where(Task.case_number == case_number)):
+        late = t.overdue or (
+            t.due_at is not None and t.completed_at is not None and t.completed_at > t.due_at
+        )
+        key = (t.step, t.round, t.role)
+        out[key] = out.get(key, False) or late
+    return out
+
+
+def _signer(
+    accepted: list[AuditEvent], officers: dict[str, Officer]
+) -> tuple[PenandatanganRead, AuditEvent | None]:
+    """The Kepala Dinas's final word on the proposal (approval or rejection) and who gave it."""
+    title = TRENGGALEK.role(DECIDER).nama
+    decided = [
+        e
+        for e in accepted
+        if e.step == "telaah_pimpinan"
+        and e.actor_role == DECIDER
+        and e.detail.get("keputusan") in ("setuju", "tolak")
+    ]
+    if not decided:
+        return PenandatanganRead(jabatan=title, nama=None, nip=None), None
+    last = decided[-1]
+    who = officers.get(last.actor or "")
+    return (
+        PenandatanganRead(
+            jabatan=title,
+            nama=who.full_name if who else None,
+            nip=who.nip if who else None,
+        ),
+        last,
+    )
+
+
+def build_trail(
+    session: Session, case: Case, settings: TrenggalekSettings | None = None
+) -> JejakRead:
     """The trail of ``case`` (the caller has checked the officer's agency)."""
+    settings = settings or TrenggalekSettings()
     entry = session.scalar(
         select(TrenggalekUsulan).where(TrenggalekUsulan.case_number == case.case_number)
     )
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.case_number == case.case_number).order_by(AuditEvent.id)
     ).all()
-    names = {
-        o.username: o.full_name
-        for o in session.scalars(select(Officer).where(Officer.agency == case.agency))
+    officers = {
+        o.username: o for o in session.scalars(select(Officer).where(Officer.agency == case.agency))
     }
+    names = {u: o.full_name for u, o in officers.items()}
+    nama = words.Nama.of(TRENGGALEK, officers.values())
+    late = _late_tasks(session, case.case_number)
     accepted = [e for e in events if e.event == "aksi_diterima"]
     ident = TRENGGALEK.identitas
     pengusul = entry.pengusul if entry else None
+    signer, decision = _signer(accepted, officers)
+    signed_on = decision.at if decision is not None else utcnow()
     return JejakRead(
         nomor_kasus=case.case_number,
         nomor_agenda=entry.nomor_agenda if entry else None,
@@ -261,22 +340,54 @@ def build_trail(session: Session, case: Case) -> JejakRead:
                 keputusan=str(e.detail.get("keputusan", "selesai")),
                 catatan=_note(e),
                 kembali_ke=e.detail.get("kembali_ke"),
+                waktu_teks=words.waktu_wib(e.at),
+                keputusan_teks=_decision_words(e),
+                terlambat=late.get((e.step or "", e.round or 0, e.actor_role or ""), False),
+                mutu_baku=TRENGGALEK.step(e.step).waktu_teks if e.step else "",
             )
             for n, e in enumerate(accepted, start=1)
         ],
         versi_naskah=read_versions(session, case.case_number),
-        arsip=[
-            ArsipRead(
-                no=n,
-                waktu=e.at,
-                waktu_wib=wib(e.at),
-                peristiwa=e.event,
-                langkah=e.step,
-                putaran=e.round,
-                pelaku=e.actor,
-                peran=e.actor_role,
-                detail=e.detail,
-            )
-            for n, e in enumerate(events, start=1)
-        ],
+        arsip=[_arsip(n, e, nama) for n, e in enumerate(events, start=1)],
+        alamat_kop=settings.alamat_kop,
+        alasan_penolakan_teks=(
+            words.alasan_kata(case.closing_reason, nama) if case.closing_reason else None
+        ),
+        status_teks=STATUS_TEKS.get(case.status, case.status.replace("_", " ").capitalize()),
+        tempat_tanggal=f"{settings.tempat_surat}, {words.tanggal(signed_on)}",
+        penandatangan=signer,
+    )
+
+
+def _decision_words(e: AuditEvent) -> str:
+    """A disposition's decision in words (``Dikembalikan untuk diperbaiki, kembali ke langkah 2.
+    Melakukan telaah ...``)."""
+    decision = str(e.detail.get("keputusan", "selesai"))
+    text = words.KEPUTUSAN.get(decision, decision.replace("_", " ").capitalize())
+    back = e.detail.get("kembali_ke")
+    if back:
+        text += f", kembali ke langkah {words.nama_langkah(TRENGGALEK, str(back))}"
+    return text
+
+
+def _arsip(n: int, e: AuditEvent, nama: words.Nama) -> ArsipRead:
+    line = words.baris(e, nama)
+    return ArsipRead(
+        no=n,
+        waktu=e.at,
+        waktu_wib=wib(e.at),
+        peristiwa=e.event,
+        langkah=e.step,
+        putaran=e.round,
+        pelaku=e.actor,
+        peran=e.actor_role,
+        detail=e.detail,
+        waktu_teks=line.waktu_teks,
+        peristiwa_teks=line.peristiwa,
+        langkah_teks=line.langkah,
+        pelaku_nama=line.pelaku,
+        jabatan=line.jabatan,
+        keterangan=line.keterangan,
+        terlambat=line.terlambat,
+        ditolak=line.ditolak,
     )

@@ -16,7 +16,7 @@ from api.cases.intake import CreateOnceDep, case_number, create_responses, new_c
 from api.deps import CurrentOfficer, Services, ServicesDep
 from api.errors import Forbidden
 from api.idempotency import IdempotencyKey as IdempotencyKey  # for its action routes
-from api.trenggalek.trail import WIB
+from api.web.trail_words import WIB
 from db.models import Case, Officer
 from db.trenggalek.models import TrenggalekUsulan
 from sop.trenggalek import TRENGGALEK
@@ -51,7 +51,7 @@ class UsulanCreated(BaseModel):
     tautan_jejak: str
 
 
-def _require_proposer(officer: Officer) -> None:
+def require_proposer(officer: Officer) -> None:
     """Only a Fungsional of Diskominfo Trenggalek starts a proposal (step 1's actor)."""
     if officer.agency != TRENGGALEK.agensi:
         raise Forbidden(
@@ -69,12 +69,12 @@ async def propose(
 ) -> UsulanCreated:
     """Start a proposal: its case and agenda number; step 1 (pengumpulan_data) opens for you.
     Sent again with its Idempotency-Key and the same body, it answers 200 with that proposal."""
-    _require_proposer(officer)
-    run = lambda: _propose(body, officer, svc, once.response, once.key)  # noqa: E731
+    require_proposer(officer)
+    run = lambda: start_proposal(body, officer, svc, once.response, once.key)  # noqa: E731
     return await once(body, principal=officer.username, model=UsulanCreated, run=run)
 
 
-async def _propose(
+async def start_proposal(
     body: UsulanCreate,
     officer: Officer,
     svc: Services,
