@@ -1,158 +1,190 @@
-"""``make run``: the whole stack on one machine, on embedded defaults.
+"""``make run``: the whole stack on one machine, on embedded defaults, kept up until stopped.
 
-Migrates the database, seeds the demo officers and register, starts the Temporal dev server (state
-in a SQLite file under .alur/, so cases survive a restart; UI on :8233, decoding through the API's
-codec), registers Alur's search attributes, then starts the worker and the API. Ctrl-C stops all
-three, API first so no request is cut half-way through a workflow call.
+Checks the settings and that every port is free before anything starts (one line per problem and a
+non-zero exit), migrates the database, seeds the demo officers and register, starts the Temporal dev
+server (state in a SQLite file under .alur/, so cases survive a restart; UI on :8233, decoding
+through the API's codec), registers Alur's search attributes, then starts the worker and the API.
+
+It supervises all three (``alur/supervisor.py``): one that exits is restarted after a wait that
+doubles from ``ALUR_RUN__RESTART_DELAY``, and when one exits ``ALUR_RUN__MAX_RESTARTS`` times within
+``ALUR_RUN__RESTART_WINDOW`` it stops everything and exits 1. The Temporal dev server is restarted
+like the others rather than taking the stack down: its state is on disk, and the worker and the API
+reconnect by themselves, so a restart loses nothing; if it cannot stay up (its port taken, its file
+damaged), the same limit stops everything. Ctrl-C, SIGTERM and SIGHUP (the terminal closed) stop
+all three, API and worker first so no request is cut half-way through a workflow call, and exit 0.
+
+Exit codes: 0 stopped on request, 1 gave up on a process, 2 a configuration error, 3 a port in use.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
+import socket
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import FrameType
 
-from alur.seed import DEMO_PASSWORD, seed
-from alur.settings import Settings, get_settings
-from alur.temporal import dev_server_path, register_search_attributes
-from db.migrate import upgrade
-from db.session import make_engine, make_session_factory
+from alur.preflight import ConfigError, load_settings, port_problems, stack_ports
+from alur.settings import Settings
+from alur.supervisor import Child, GiveUp, Supervisor, say
+
+# The rest (migrations, the seed, the Temporal client) is imported once the checks have passed:
+# a refusal comes in a second, not after every import.
 
 ROOT = Path(__file__).resolve().parent.parent
+EXIT_GAVE_UP, EXIT_CONFIG, EXIT_PORT = 1, 2, 3
+_TICK = 0.2
 
 
-def _start(cmd: list[str], log: Path) -> subprocess.Popen[bytes]:
-    out = log.open("ab")
-    return subprocess.Popen(
-        cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-    )
+class _Stop(Exception):
+    """A stop signal arrived."""
 
 
-async def _wait_for_temporal(settings: Settings, proc: subprocess.Popen[bytes]) -> None:
-    from temporalio.client import Client
+class _Signals:
+    """Turns SIGINT, SIGTERM and SIGHUP into a flag the supervisor's loops look at, so a signal
+    never interrupts a child half-started."""
 
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit("the Temporal dev server stopped: see .alur/temporal.log")
-        try:
-            client = await Client.connect(settings.temporal_address)
-            await register_search_attributes(client, settings.temporal_namespace)
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.5)
+    def __init__(self) -> None:
+        self.received: signal.Signals | None = None
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self._handle)
 
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.received = signal.Signals(signum)
 
-def _wait_for_http(url: str, proc: subprocess.Popen[bytes], name: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit(f"{name} stopped: see {log}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
+    def check(self) -> None:
+        if self.received is not None:
+            raise _Stop
 
 
-def main() -> None:
-    """Bring the stack up and keep it up until Ctrl-C."""
-    settings = get_settings()
-    data = settings.data_dir
-    data.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_url)
-    officers, _ = seed(make_session_factory(make_engine(settings.database_url)))
+def _temporal_child(settings: Settings, data: Path) -> Child:
+    from alur.temporal import dev_server_path
 
     host, port = settings.temporal_address.rsplit(":", 1)
-    ui_port = settings.temporal_ui_url.rsplit(":", 1)[-1]
-    api = f"http://{settings.api_host}:{settings.api_port}"
-    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
-    temporal_log = data / "temporal.log"
-    temporal = _start(
-        [
-            dev_server_path(),
-            "server",
-            "start-dev",
-            "--db-filename",
-            str(data / "temporal.db"),
-            "--ip",
-            host,
-            "--port",
-            port,
-            "--ui-port",
-            ui_port,
-            "--ui-codec-endpoint",
-            f"{settings.public_base_url}/codec",
-            "--log-level",
-            "warn",
-        ],
-        temporal_log,
+    ui_port = stack_ports(settings)[1].port
+    argv = [
+        dev_server_path(),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(data / "temporal.db"),
+        "--ip",
+        host,
+        "--port",
+        port,
+        "--ui-port",
+        str(ui_port),
+        "--ui-codec-endpoint",
+        f"{settings.public_base_url}/codec",
+        "--log-level",
+        "warn",
+    ]
+    child = Child(
+        "temporal", "the Temporal dev server", argv, data / "temporal.log", signal.SIGTERM, ROOT
     )
-    procs.append(("temporal", temporal))
+    child.ready = lambda: _accepts(host, int(port))
+    return child
 
-    def stop(*_: object) -> None:
-        # API and worker first, while the server is still up to end their long polls cleanly;
-        # then the server, which saves its state to the SQLite file.
-        for name, proc in reversed(procs):
-            if proc.poll() is None and name != "temporal":
-                proc.send_signal(signal.SIGINT)
-        for name, proc in reversed(procs):
-            if name == "temporal" and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-            try:  # a worker's last long poll may not end by itself: it loses nothing if cut
-                proc.wait(timeout=20 if name == "temporal" else 5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        print("\nAlur stopped.")  # noqa: T201
-        sys.exit(0)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+def _accepts(host: str, port: int) -> bool:
     try:
-        asyncio.run(_wait_for_temporal(settings, temporal))
-        worker_log, api_log = data / "worker.log", data / "api.log"
-        worker = _start([sys.executable, str(ROOT / "worker.py")], worker_log)
-        procs.append(("worker", worker))
-        server = _start(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.main:app",
-                "--host",
-                settings.api_host,
-                "--port",
-                str(settings.api_port),
-            ],
-            api_log,
-        )
-        procs.append(("api", server))
-        _wait_for_http(f"{api}/health", server, "the API", api_log)
-    except BaseException:
-        stop()
-        raise
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
-    malang = [o.username for o in officers if o.agency == "malang-bagpem"]
-    print(  # noqa: T201
-        f"""
+
+def _worker_child(data: Path, temporal: Child) -> Child:
+    argv = [sys.executable, str(ROOT / "worker.py")]
+    return Child("worker", "the worker", argv, data / "worker.log", cwd=ROOT, after=temporal)
+
+
+def _api_child(settings: Settings, data: Path, temporal: Child) -> Child:
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:app",
+        "--host",
+        settings.api_host,
+        "--port",
+        str(settings.api_port),
+    ]
+    return Child("api", "the API", argv, data / "api.log", cwd=ROOT, after=temporal)
+
+
+async def _register(settings: Settings) -> None:
+    from temporalio.client import Client
+
+    from alur.temporal import register_search_attributes
+
+    client = await asyncio.wait_for(Client.connect(settings.temporal_address), timeout=5)
+    await asyncio.wait_for(
+        register_search_attributes(client, settings.temporal_namespace), timeout=10
+    )
+
+
+def _wait_for_temporal(
+    settings: Settings, supervisor: Supervisor, signals: _Signals, temporal: Child
+) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        signals.check()
+        supervisor.tick()
+        if temporal.running:
+            try:
+                asyncio.run(_register(settings))
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise GiveUp(
+                        f"temporal: {temporal.label} did not answer within 90 s; see {temporal.log}"
+                    ) from None
+        time.sleep(0.5)
+
+
+def _wait_for_api(url: str, supervisor: Supervisor, signals: _Signals, api: Child) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        signals.check()
+        supervisor.tick()
+        if api.running:
+            try:
+                with urllib.request.urlopen(url, timeout=1):
+                    return
+            except OSError:
+                pass
+        if time.monotonic() > deadline:
+            raise GiveUp(f"api: {api.label} did not answer within 90 s; see {api.log}")
+        time.sleep(0.3)
+
+
+def _banner(settings: Settings, officers: list[str], count: int) -> str:
+    from alur.seed import DEMO_PASSWORD
+
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    data = settings.data_dir
+    metrics = (
+        f"{api}/metrics (API and Alur's figures); "
+        f"http://{settings.worker_metrics_host}:{settings.worker_metrics_port}/metrics (worker)"
+        if settings.worker_metrics_port
+        else f"{api}/metrics (API and Alur's figures)"
+    )
+    return f"""
 Alur is running.
   API              {api}        (OpenAPI docs: {api}/docs)
   Temporal UI      {settings.temporal_ui_url}   (cases by AlurCaseNumber)
   Temporal server  {settings.temporal_address}
   Database         {settings.database_url}
   Dev outbox       {api}/dev/outbox   (messages the dev notifier "sent")
+  Metrics          {metrics}
   Logs             {data}/temporal.log, worker.log, api.log
 
-Demo officers ({len(officers)}; password for all: {DEMO_PASSWORD}):
-  Kota Malang: {", ".join(malang)}
+Demo officers ({count}; password for all: {DEMO_PASSWORD}):
+  Kota Malang: {", ".join(officers)}
   others: <city>.<role>, e.g. trenggalek.kepala_dinas, magelang.satker
   operator (decrypts payloads: {api}/codec, CLI --codec-auth "Bearer $TOKEN"): kominfo.operator
 
@@ -163,16 +195,83 @@ Log in and see your tasks:
   curl -s -X POST {api}/auth/login -d 'username=malang.pengelola_tik&password={DEMO_PASSWORD}'
   curl -s {api}/tasks -H "Authorization: Bearer $TOKEN"
 
-Ctrl-C stops everything; the next `make run` keeps these cases.
+A process that exits is restarted; Ctrl-C stops everything; the next `make run` keeps these cases.
 """
-    )
-    while True:
-        for name, proc in procs:
-            if proc.poll() is not None:
-                print(f"{name} exited ({proc.returncode}); stopping.")  # noqa: T201
-                stop()
-        time.sleep(1)
+
+
+def _prepare(settings: Settings) -> tuple[list[str], int]:
+    """Migrate and seed; a database that cannot be reached is one line, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alur.seed import seed
+    from db.migrate import upgrade
+    from db.session import make_engine, make_session_factory
+
+    try:
+        upgrade(settings.database_url)
+        officers, _ = seed(make_session_factory(make_engine(settings.database_url)))
+    except SQLAlchemyError as err:
+        cause = getattr(err, "orig", None) or err
+        first = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+        raise ConfigError(
+            [f"ALUR_DATABASE_URL: the database cannot be used ({type(cause).__name__}: {first})"]
+        ) from None
+    malang = [o.username for o in officers if o.agency == "malang-bagpem"]
+    return malang, len(officers)
+
+
+def main() -> int:
+    """Check, bring the stack up and keep it up until a stop signal; the process's exit code."""
+    try:
+        settings = load_settings()
+    except ConfigError as err:
+        for line in err.lines:
+            say(f"configuration error: {line}")
+        return EXIT_CONFIG
+    taken = port_problems(stack_ports(settings))
+    if taken:
+        for line in taken:
+            say(f"cannot start: {line}")
+        return EXIT_PORT
+
+    signals = _Signals()
+    data = settings.data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    try:
+        malang, count = _prepare(settings)
+    except ConfigError as err:
+        for line in err.lines:
+            say(f"configuration error: {line}")
+        return EXIT_CONFIG
+    supervisor = Supervisor(settings.run)
+    code = 0
+    try:
+        signals.check()
+        temporal = supervisor.add(_temporal_child(settings, data))
+        _wait_for_temporal(settings, supervisor, signals, temporal)
+        supervisor.add(_worker_child(data, temporal))
+        api = supervisor.add(_api_child(settings, data, temporal))
+        _wait_for_api(
+            f"http://{settings.api_host}:{settings.api_port}/health", supervisor, signals, api
+        )
+        say(_banner(settings, malang, count))
+        while True:
+            signals.check()
+            supervisor.tick()
+            time.sleep(_TICK)
+    except _Stop:
+        assert signals.received is not None
+        say(f"\n{signals.received.name}: stopping Alur.")
+    except GiveUp as err:
+        say(str(err))
+        code = EXIT_GAVE_UP
+    finally:
+        # API and worker first, while the server is still up to end their long polls cleanly;
+        # then the server, which saves its state to the SQLite file.
+        supervisor.stop(last=("temporal",))
+    say("Alur stopped." if code == 0 else "Alur stopped (gave up).")
+    return code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

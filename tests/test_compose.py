@@ -36,6 +36,8 @@ EXPECTED_SEARCH_ATTRIBUTES = {
     "AlurStatus": "Keyword",
     "AlurAgency": "Keyword",
     "AlurSlaBreached": "Bool",
+    "AlurRole": "Keyword",
+    "AlurDueAt": "Datetime",
 }
 
 SAMPLE_ENV = {
@@ -47,6 +49,7 @@ SAMPLE_ENV = {
     "ALUR_PUBLIC_BASE_URL": "https://alur.example.go.id",
     "ALUR_TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
     "ALUR_TWILIO_AUTH_TOKEN": "twilio-auth-token",
+    "ALUR_METRICS_TOKEN": "a-metrics-bearer-token-for-prometheus-0123456789",
 }
 """What an operator's .env holds: the secrets Compose must refuse to start without."""
 
@@ -395,12 +398,12 @@ def test_secrets_are_not_written_into_the_file(raw_compose: dict[str, Any]) -> N
 @pytest.mark.parametrize("name", ["worker", "api"])
 def test_environment_loads_as_production_settings(services: dict[str, Any], name: str) -> None:
     env = environment(services[name])
-    values = {
+    values: dict[str, Any] = {
         key.removeprefix("ALUR_").lower(): value
         for key, value in env.items()
         if key.startswith("ALUR_") and value is not None
     }
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, **values)
     settings.check_production()
     assert settings.environment == "production"
     assert settings.jwt_secret.get_secret_value() == SAMPLE_ENV["ALUR_JWT_SECRET"]
@@ -409,6 +412,94 @@ def test_environment_loads_as_production_settings(services: dict[str, Any], name
     assert settings.public_base_url == SAMPLE_ENV["ALUR_PUBLIC_BASE_URL"]
     assert settings.use_twilio
     assert not settings.dev_endpoints
+
+
+# --- Metrics and logs -----------------------------------------------------------------------------
+
+PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
+
+
+def _prometheus(services: dict[str, Any]) -> dict[str, Any]:
+    prometheus = services.get("prometheus")
+    assert prometheus, "the monitoring profile's prometheus service is missing"
+    return dict(prometheus)
+
+
+def _scrape_jobs(services: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The Prometheus config the prometheus service mounts: job name -> scrape config."""
+    mounts = {str(v).split(":")[1]: str(v).split(":")[0] for v in _prometheus(services)["volumes"]}
+    source = mounts.get("/etc/prometheus/prometheus.yml")
+    assert source is not None, "prometheus.yml is not mounted"
+    assert (ROOT / source).resolve() == PROMETHEUS_CONFIG
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text(encoding="utf-8"))
+    return {job["job_name"]: job for job in config["scrape_configs"]}
+
+
+def _targets(job: dict[str, Any]) -> set[tuple[str, int]]:
+    found = set()
+    for sd in job.get("dns_sd_configs", []):
+        assert sd.get("type", "A") == "A"
+        found |= {(name, int(sd["port"])) for name in sd["names"]}
+    for static in job.get("static_configs", []):
+        for target in static["targets"]:
+            host, _, port = target.partition(":")
+            found.add((host, int(port)))
+    return found
+
+
+def test_the_worker_serves_sdk_metrics_on_the_network_only(services: dict[str, Any]) -> None:
+    worker = services["worker"]
+    env = environment(worker)
+    values: dict[str, Any] = {
+        "worker_metrics_host": env["ALUR_WORKER_METRICS_HOST"],
+        "worker_metrics_port": env["ALUR_WORKER_METRICS_PORT"],
+    }
+    settings = Settings(_env_file=None, **values)
+    assert settings.worker_metrics_host == "0.0.0.0"  # reachable from the prometheus container
+    port = settings.worker_metrics_port
+    assert str(port) in [str(p) for p in worker.get("expose", [])]
+    assert not published_ports(worker), "the worker's metrics are not published on the host"
+    for name in ("api", "migrate"):
+        assert "ALUR_WORKER_METRICS_PORT" not in environment(services[name])
+
+
+def test_prometheus_scrapes_every_api_and_worker_replica(services: dict[str, Any]) -> None:
+    prometheus = _prometheus(services)
+    assert prometheus["image"].startswith("prom/prometheus:v")
+    assert prometheus.get("profiles") == ["monitoring"], "optional: started with its profile"
+    assert set(depends_on(prometheus)) == {"api", "worker"}
+    assert published_ports(prometheus) == {9090: 9090}
+    assert str(prometheus["ports"][0]).startswith("127.0.0.1:"), "its UI on the host's loopback"
+    jobs = _scrape_jobs(services)
+
+    api = jobs["alur-api"]
+    api_port = int(published_ports(services["api"])[8000])
+    assert _targets(api) == {("api", api_port)}
+    assert api.get("metrics_path", "/metrics") == "/metrics"
+    token_file = api["authorization"]["credentials_file"]
+    assert api["authorization"].get("type", "Bearer") == "Bearer"
+    # The service writes the token file from ALUR_METRICS_TOKEN before Prometheus starts.
+    script = command_text(prometheus)
+    assert f'"$ALUR_METRICS_TOKEN" > {token_file}' in script
+    assert "exec /bin/prometheus --config.file=/etc/prometheus/prometheus.yml" in script
+    assert environment(prometheus)["ALUR_METRICS_TOKEN"] == SAMPLE_ENV["ALUR_METRICS_TOKEN"]
+    assert environment(services["api"])["ALUR_METRICS_TOKEN"] == SAMPLE_ENV["ALUR_METRICS_TOKEN"]
+
+    worker = jobs["alur-worker"]
+    port = int(environment(services["worker"])["ALUR_WORKER_METRICS_PORT"] or 0)
+    assert _targets(worker) == {("worker", port)}
+    for name, _ in _targets(api) | _targets(worker):
+        assert name in services
+
+
+def test_production_logs_are_json_and_the_metrics_need_a_token(services: dict[str, Any]) -> None:
+    for name in ALUR_SERVICES:
+        env = environment(services[name])
+        assert env["ALUR_LOG_FORMAT"] == "json"
+        values: dict[str, Any] = {"log_format": env["ALUR_LOG_FORMAT"]}
+        settings = Settings(_env_file=None, **values)
+        assert settings.log_format == "json"
+    assert "ALUR_METRICS_TOKEN" in REQUIRED_VARIABLES
 
 
 # --- Dockerfile ---------------------------------------------------------------------------------
