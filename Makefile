@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test fuzz bench lint
+.PHONY: install run test fuzz bench bench-scale lint
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.throughput
+
+bench-scale: $(STAMP)
+	$(PY) -m bench.scale --db $(or $(DB),sqlite)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -9,15 +9,20 @@ out is ``TooManyRequests``: 429 with ``Retry-After`` and the wait, in seconds, a
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.validation_messages import location_of, message_for
+
+log = logging.getLogger(__name__)
 
 
 class AlurError(Exception):
@@ -105,6 +110,10 @@ def _body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "detail": detail}}
 
 
+DATABASE_AWAY = "Basis data sedang tidak dapat dijangkau, coba lagi dalam beberapa detik"
+"""The 503 of a request the database could not serve; safe to send again (actions are claimed
+and keyed, so a retry never acts twice)."""
+
 BODY_UNREADABLE = "isi permintaan bukan JSON UTF-8 yang sah"
 """Why a body that cannot even be decoded is refused."""
 
@@ -148,6 +157,18 @@ def install_error_handlers(app: FastAPI) -> None:
             _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
 
+    async def on_database_away(_: Request, exc: Exception) -> JSONResponse:
+        # the database cannot be reached (down, restarting, the network cut) or its pool is
+        # exhausted: nothing was done, and the same request will work once it is back
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            _body("database_unavailable", DATABASE_AWAY),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
     app.add_exception_handler(AlurError, on_alur)
+    app.add_exception_handler(OperationalError, on_database_away)
+    app.add_exception_handler(PoolTimeout, on_database_away)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -1,0 +1,47 @@
+"""Chaos: the Temporal dev server is stopped while officers are half-way through 10 Malang
+complaints and started again on the same state file. Every case must pick up where it was and
+finish, with the same worker process and the same API (their connections come back by themselves),
+each step taken once and each citizen told once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.chaos_stack import STEPS, running_stack
+
+CASES = 10
+HALF_WAY = 3
+"""Steps every case has taken before the server goes away (penerimaan, disposisi, perintah)."""
+DOWN_S = 3.0
+
+
+async def test_temporal_restarted_mid_flight_every_case_resumes(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    async with running_stack(tmp_path, sqlite_url) as stack:
+        people = stack.people
+        numbers = [await people.file(n) for n in range(CASES)]
+        await asyncio.gather(*(people.drive(n, upto=HALF_WAY) for n in numbers))
+        for number in numbers:
+            assert (await people.public(number))["langkah_sekarang"] == STEPS[HALF_WAY][0]
+
+        async def rest_of(number: str) -> None:
+            for step, who, body in STEPS[HALF_WAY:]:
+                await people.act(number, step, who, body)
+
+        async with asyncio.TaskGroup() as group:
+            for number in numbers:
+                group.create_task(rest_of(number))
+            await asyncio.sleep(0.5)  # some actions in flight, some cases between steps
+            stack.temporal.stop()
+            await asyncio.sleep(DOWN_S)
+            stack.temporal.start()
+            await stack.temporal.client()
+
+        assert stack.worker.proc is not None and stack.worker.proc.poll() is None, "worker died"
+        await people.wait_done(numbers)
+        for number in numbers:
+            await people.check_outcome(number)
+        assert any(status == 503 for status, _ in people.answers), "the outage was never seen"
