@@ -20,16 +20,20 @@ from temporalio.worker import Worker
 import activities.magelang.activities
 import activities.probolinggo.activities
 import activities.trenggalek.activities
+from activities.calendar import CalendarActivities
 from activities.case_records import CaseRecordActivities
 from activities.dev_outbox import DevOutboxSender
 from activities.notifications import NotificationActivities
 from activities.retention import RetentionActivities
 from activities.senders import Sender
 from activities.wiring import ActivityDeps, ActivitySet
+from alur.log_format import configure_logging
 from alur.schedules import ensure_schedules
+from alur.sdk_runtime import install_sdk_runtime
 from alur.settings import Settings, get_settings
 from alur.temporal import connect
 from db.session import make_engine, make_session_factory
+from workflows.case.pemberitahuan import PemberitahuanPetugasWorkflow
 from workflows.case.retention import RetensiDataPribadiWorkflow
 from workflows.magelang.akun import MagestyAkunWorkflow
 from workflows.magelang.layanan import MagestyLayananWorkflow
@@ -46,6 +50,7 @@ WORKFLOWS: Sequence[type[Any]] = (
     TrenggalekPemanfaatanAplikasiWorkflow,
     ProbolinggoRegistrasiWorkflow,
     RetensiDataPribadiWorkflow,
+    PemberitahuanPetugasWorkflow,
 )
 
 SOP_ACTIVITIES = (
@@ -83,10 +88,14 @@ def build_workers(
     ``settings``: what the activities are built with (the process's own when omitted), read here
     once and handed to them."""
     pool = executor or ThreadPoolExecutor(max_workers=16)
-    records = CaseRecordActivities(session_factory)
+    settings = settings or get_settings()
+    records = CaseRecordActivities(session_factory, settings.kalender)
+    calendar = CalendarActivities(settings)
     retention = RetentionActivities(session_factory)
-    notify = NotificationActivities(sender, session_factory, status_callback)
-    deps = ActivityDeps(session_factory, sender, settings or get_settings(), status_callback)
+    notify = NotificationActivities(
+        sender, session_factory, status_callback, base_url=settings.public_base_url
+    )
+    deps = ActivityDeps(session_factory, sender, settings, status_callback)
     sets: list[ActivitySet] = [build(deps) for build in SOP_ACTIVITIES]
     main = Worker(
         client,
@@ -99,6 +108,7 @@ def build_workers(
             records.record_audit,
             records.record_breach,
             records.close_case,
+            calendar.batas_waktu,
             retention.hapus_data_kedaluwarsa,
             *(fn for one in sets for fn in one.main),
         ],
@@ -118,11 +128,20 @@ def build_workers(
     return [main, notifications]
 
 
+def serve_sdk_metrics(settings: Settings) -> None:
+    """The SDK runtime of the worker (``alur/sdk_runtime.py``): its core's logs through Python's
+    logging, and the SDK's Prometheus metrics (workflow and activity tasks, polls, latencies) on
+    ``ALUR_WORKER_METRICS_HOST``:``ALUR_WORKER_METRICS_PORT`` at ``/metrics``; port 0: none."""
+    port = settings.worker_metrics_port
+    install_sdk_runtime(f"{settings.worker_metrics_host}:{port}" if port else None)
+
+
 async def main() -> None:
     """Connect, build the workers from settings and run until interrupted."""
     settings = get_settings()
     settings.check_production()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format)
+    serve_sdk_metrics(settings)
     client = await connect(settings)
     sessions = make_session_factory(make_engine(settings.database_url))
     workers = build_workers(

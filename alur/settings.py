@@ -16,8 +16,10 @@ from typing import Literal, Self
 from pydantic import BaseModel, Field, PositiveInt, SecretStr, computed_field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from alur.settings_kalender import KalenderSettings
 from alur.settings_magelang import MagelangSettings
 from alur.settings_probolinggo import LOGIN_FIELDS, PositiveDuration, ProbolinggoSettings
+from alur.settings_run import RunSettings
 from alur.settings_trenggalek import TrenggalekSettings
 
 _DEV_JWT_SECRET = "alur-dev-jwt-secret-change-me-in-production-0123456789"
@@ -97,6 +99,8 @@ class Settings(BaseSettings):
 
     jwt_secret: SecretStr = SecretStr(_DEV_JWT_SECRET)
     jwt_ttl_minutes: int = 480
+    web_session_minutes: int = Field(default=60, ge=5, le=720)
+    """Lifetime of an officer's web session cookie (``/petugas/``); renewed while in use."""
     payload_key: SecretStr = SecretStr(_DEV_PAYLOAD_KEY)
     """Base64 of the 32-byte AES-256-GCM key that encrypts workflow payloads in Temporal."""
     personal_ref_key: SecretStr = SecretStr(_DEV_PERSONAL_REF_KEY)
@@ -122,7 +126,20 @@ class Settings(BaseSettings):
     the public response stay, the person does not."""
 
     api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    api_port: int = Field(default=8000, ge=1, le=65535)
+
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object a line (API and worker), with the case number and workflow id
+    where known and never personal data (``alur/log_format.py``); ``text`` for a terminal."""
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = Field(default=9464, ge=0, le=65535)
+    """Where the worker serves the Temporal SDK's Prometheus metrics (``/metrics``); 0 turns
+    them off. The API serves its own and Alur's figures on its port at ``/metrics``."""
+    metrics_token: SecretStr | None = None
+    """When set, the API's ``/metrics`` answers only ``Authorization: Bearer <token>``."""
+    run: RunSettings = Field(default_factory=RunSettings)
+    """How ``make run`` restarts a crashed process (``ALUR_RUN__...``): see
+    ``alur/settings_run.py``."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -144,6 +161,13 @@ class Settings(BaseSettings):
     """The registration's limits (``ALUR_PROBOLINGGO__...``): see docs/probolinggo.md."""
     login: LoginSettings = Field(default_factory=LoginSettings)
     """Every login's limits (``ALUR_LOGIN__...``): see ``LoginSettings`` and README.md."""
+    kalender: KalenderSettings = Field(default_factory=KalenderSettings)
+    """Each agency's working time (``ALUR_KALENDER__...``): timezone, office hours, local days
+    off; see ``alur/settings_kalender.py`` and ``alur/working_time.py``."""
+    skala_waktu: int = Field(default=1, ge=1, le=3600)
+    """Development only: every time standard is this many times shorter (and counted on the wall
+    clock), so a ``make run`` user sees a breach and its escalation within seconds
+    (``ALUR_SKALA_WAKTU=60``: Malang's 15 minutes take 15 seconds). 1 (off) in production."""
 
     @model_validator(mode="after")
     def _one_set_of_login_limits(self) -> Self:
@@ -174,6 +198,10 @@ class Settings(BaseSettings):
             raise RuntimeError("ALUR_PAYLOAD_KEY must be set in production")
         if self.personal_ref_key.get_secret_value() == _DEV_PERSONAL_REF_KEY:
             raise RuntimeError("ALUR_PERSONAL_REF_KEY must be set in production")
+        if self.skala_waktu != 1:
+            raise RuntimeError("ALUR_SKALA_WAKTU is for development: production runs at 1")
+        if self.kalender.selalu_kerja:
+            raise RuntimeError("ALUR_KALENDER__SELALU_KERJA is for tests, not production")
 
 
 @lru_cache

@@ -16,15 +16,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from alur.codec import EncryptionCodec
+from alur.log_format import configure_logging
+from alur.sdk_runtime import install_sdk_runtime
 from alur.settings import Settings, get_settings
 from alur.temporal import connect
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.magelang import router as magelang
 from api.malang import router as malang
+from api.metrics import install_metrics
 from api.probolinggo import router as probolinggo
-from api.routers import auth, codec, dev, public, sop, tasks, webhooks
+from api.routers import auth, codec, dev, laporan, public, sop, tasks, webhooks
 from api.trenggalek import router as trenggalek
+from api.web import lacak, sop_pages
+from api.web import router as web
 from db.session import make_engine, make_session_factory
 
 
@@ -69,11 +74,28 @@ def create_app(
         allow_headers=["content-type", "x-namespace", "authorization"],
         allow_credentials=True,
     )
-    domains = (auth, sop, tasks, malang, magelang, trenggalek, probolinggo, public, webhooks, codec)
+    domains = (
+        auth,
+        sop,
+        tasks,
+        malang,
+        magelang,
+        trenggalek,
+        probolinggo,
+        public,
+        webhooks,
+        codec,
+        web,
+        laporan,
+        sop_pages,
+        lacak,
+    )
     for module in domains:
         app.include_router(module.router)
     if settings.dev_endpoints:
         app.include_router(dev.router)
+
+    install_metrics(app, settings)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:
@@ -86,6 +108,9 @@ def create_app(
 def _app_from_settings() -> FastAPI:
     settings = get_settings()
     settings.check_production()
+    configure_logging(settings.log_format)
+    if settings.log_format == "json":
+        install_sdk_runtime()  # the Temporal core's own log lines as JSON too
     return create_app(settings)
 
 

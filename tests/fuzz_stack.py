@@ -52,6 +52,8 @@ class Stack:
             "ALUR_TEMPORAL_UI_URL": f"http://127.0.0.1:{_free_port()}",
             "ALUR_API_PORT": str(self.api_port),
             "ALUR_PUBLIC_BASE_URL": self.base,
+            # the worker's SDK metrics: off, so a scrape port held elsewhere cannot stop the run
+            "ALUR_WORKER_METRICS_PORT": "0",
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "alur.run"],

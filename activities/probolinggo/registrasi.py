@@ -300,7 +300,8 @@ class ProbolinggoRegistrationActivities:
                 raise ApplicationError(
                     "Data registrasi tidak lengkap", type="RegistrationGone", non_retryable=True
                 )
-            assert isinstance(d.tanggal_lahir, date) and d.nik is not None
+            assert isinstance(d.tanggal_lahir, date)
+            assert d.nik is not None
             account = ProbolinggoAccount(
                 registration_id=d.registration_id,
                 phone=d.phone,

@@ -23,9 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table("tasks") as batch:
         batch.add_column(sa.Column("unit", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("claimed_by", sa.String(length=64), nullable=True))
-        batch.add_column(
-            sa.Column("claimed_at", db.base.UTCDateTime(timezone=True), nullable=True)
-        )
+        batch.add_column(sa.Column("claimed_at", db.base.UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("clock", sa.String(length=10), nullable=True))
         batch.add_column(sa.Column("elapsed_seconds", sa.Float(), nullable=True))
         batch.add_column(sa.Column("waiting_seconds", sa.Float(), nullable=True))
