@@ -73,24 +73,14 @@ def recorded_status(session: Session, case: Case) -> CaseStatus | None:
     )
     if task is None:
         return None
+    task_fields = ("step", "round", "role", "assignee", "opened_at", "due_at", "overdue")
+    shown = OpenTask(key=task.task_key, **{f: getattr(task, f) for f in task_fields})
+    case_fields = ("case_number", "sop", "agency", "status", "sla_breached")
     return CaseStatus(
-        case_number=case.case_number,
-        sop=case.sop,
-        agency=case.agency,
-        status=case.status,
         current_step=task.step,
-        task=OpenTask(
-            step=task.step,
-            round=task.round,
-            role=task.role,
-            assignee=task.assignee,
-            opened_at=task.opened_at,
-            due_at=task.due_at,
-            overdue=task.overdue,
-            key=task.task_key,
-        ),
-        sla_breached=case.sla_breached,
+        task=shown,
         round=task.round,
+        **{f: getattr(case, f) for f in case_fields},
     )
 
 

@@ -22,6 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from api.web import trail_words as words
+
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 760
 TRACK_W = 420
@@ -44,14 +46,7 @@ def angka(value: float, decimals: int = 1) -> str:
 
 def durasi(seconds: float) -> str:
     """A duration in words: "5 menit", "1 jam 30 menit", "50 detik", "2 hari 3 jam"."""
-    total = round(seconds)
-    if total < 60:
-        return f"{total} detik"
-    minutes = total // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{n} {unit}" for n, unit in ((days, "hari"), (hours, "jam"), (mins, "menit")) if n]
-    return " ".join(parts)
+    return words.durasi(seconds, satuan=3)
 
 
 def _pendek(text: str, limit: int = 96) -> str:

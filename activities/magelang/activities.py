@@ -72,6 +72,10 @@ def akun_case(akun_id: int, workflow_id: str) -> CaseRef:
     )
 
 
+PERSONAL_COLUMNS = ("nama", "whatsapp", "email", "password_hash", "kode_hash", "kode_kedaluwarsa")
+"""What an account holds of its person: erased when it is never activated."""
+
+
 class MagestyActivities:
     """MAGESTY's side effects, bound to the worker's database, sender and the code key."""
 
@@ -179,15 +183,7 @@ class MagestyActivities:
             s.execute(
                 update(MagestyAkun)
                 .where(MagestyAkun.id == inp.akun_id, MagestyAkun.status != "aktif")
-                .values(
-                    status=inp.status,
-                    nama=None,
-                    whatsapp=None,
-                    email=None,
-                    password_hash=None,
-                    kode_hash=None,
-                    kode_kedaluwarsa=None,
-                )
+                .values(status=inp.status, **dict.fromkeys(PERSONAL_COLUMNS))
             )
             # The activation messages hold the number and the code: erased with the account.
             s.execute(

@@ -19,7 +19,7 @@ import difflib
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,18 +37,21 @@ def wib(at: datetime) -> str:
 
 
 class VersiRead(BaseModel):
-    """One version of the proposal's text, with what changed from the step's previous version."""
+    """One version of the proposal's text, with what changed from the step's previous version
+    (read from its row by the row's names, ``validation_alias``)."""
 
-    no: int
-    putaran: int
-    langkah: str
-    penulis: str
-    peran: str
-    waktu: datetime
-    waktu_wib: str
+    model_config = ConfigDict(from_attributes=True)
+
+    no: int = 0
+    putaran: int = Field(validation_alias="round")
+    langkah: str = Field(validation_alias="step")
+    penulis: str = Field(validation_alias="author")
+    peran: str = Field(validation_alias="author_role")
+    waktu: datetime = Field(validation_alias="created_at")
+    waktu_wib: str = ""
     teks: str
     catatan: str | None
-    diff: str | None
+    diff: str | None = None
     """Unified diff from the same step's previous version; None for a step's first version."""
 
 
@@ -91,16 +94,19 @@ class DisposisiRead(BaseModel):
 
 
 class ArsipRead(BaseModel):
-    """One line of the archive: every event of the case, numbered."""
+    """One line of the archive: every event of the case, numbered (read from its audit row by
+    the row's names, then its words)."""
 
-    no: int
-    waktu: datetime
-    waktu_wib: str
-    peristiwa: str
-    langkah: str | None
-    putaran: int | None
-    pelaku: str | None
-    peran: str | None
+    model_config = ConfigDict(from_attributes=True)
+
+    no: int = 0
+    waktu: datetime = Field(validation_alias="at")
+    waktu_wib: str = ""
+    peristiwa: str = Field(validation_alias="event")
+    langkah: str | None = Field(validation_alias="step")
+    putaran: int | None = Field(validation_alias="round")
+    pelaku: str | None = Field(validation_alias="actor")
+    peran: str | None = Field(validation_alias="actor_role")
     detail: dict[str, Any]
     waktu_teks: str = ""
     peristiwa_teks: str = ""
@@ -193,17 +199,8 @@ def read_versions(session: Session, case_number: str) -> list[VersiRead]:
             )
         last[v.step] = v
         out.append(
-            VersiRead(
-                no=n,
-                putaran=v.round,
-                langkah=v.step,
-                penulis=v.author,
-                peran=v.author_role,
-                waktu=v.created_at,
-                waktu_wib=wib(v.created_at),
-                teks=v.teks,
-                catatan=v.catatan,
-                diff=diff,
+            VersiRead.model_validate(v).model_copy(
+                update={"no": n, "waktu_wib": wib(v.created_at), "diff": diff}
             )
         )
     return out
@@ -372,22 +369,9 @@ def _decision_words(e: AuditEvent) -> str:
 
 def _arsip(n: int, e: AuditEvent, nama: words.Nama) -> ArsipRead:
     line = words.baris(e, nama)
-    return ArsipRead(
-        no=n,
-        waktu=e.at,
-        waktu_wib=wib(e.at),
-        peristiwa=e.event,
-        langkah=e.step,
-        putaran=e.round,
-        pelaku=e.actor,
-        peran=e.actor_role,
-        detail=e.detail,
-        waktu_teks=line.waktu_teks,
-        peristiwa_teks=line.peristiwa,
-        langkah_teks=line.langkah,
-        pelaku_nama=line.pelaku,
-        jabatan=line.jabatan,
-        keterangan=line.keterangan,
-        terlambat=line.terlambat,
-        ditolak=line.ditolak,
+    words_of = {"peristiwa_teks": line.peristiwa, "langkah_teks": line.langkah}
+    words_of |= {"pelaku_nama": line.pelaku, "waktu_teks": line.waktu_teks}
+    same = ("jabatan", "keterangan", "terlambat", "ditolak")
+    return ArsipRead.model_validate(e).model_copy(
+        update={"no": n, "waktu_wib": wib(e.at), **words_of, **{k: getattr(line, k) for k in same}}
     )

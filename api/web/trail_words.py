@@ -147,9 +147,9 @@ def waktu_wib(at: datetime) -> str:
     return f"{HARI[local.weekday()]}, {tanggal(at)} {local:%H.%M} WIB"
 
 
-def durasi(seconds: float) -> str:
-    """A duration in words, two units at most: ``45 detik``, ``12 menit``, ``1 jam 5 menit``,
-    ``2 hari 3 jam``."""
+def durasi(seconds: float, *, satuan: int = 2) -> str:
+    """A duration in words, ``satuan`` units at most: ``45 detik``, ``12 menit``,
+    ``1 jam 5 menit``, ``2 hari 3 jam``."""
     total = int(round(abs(seconds)))
     if total < 60:
         return f"{total} detik"
@@ -157,7 +157,7 @@ def durasi(seconds: float) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     parts = [f"{n} {unit}" for n, unit in ((days, "hari"), (hours, "jam"), (mins, "menit")) if n]
-    return " ".join(parts[:2])
+    return " ".join(parts[:satuan])
 
 
 # --- names ------------------------------------------------------------------------------------
