@@ -196,6 +196,8 @@ class Officers:
         self.headers: dict[str, dict[str, str]] = {}
         self.answers: list[tuple[int, str]] = []
         """Every retryable refusal seen: (status, Indonesian message)."""
+        self.spans: list[tuple[float, float]] = []
+        """When each action request was sent and answered (``time.monotonic``)."""
         self.cut_off: list[dict[str, Any]] = []
         """Messages ``check_outcome`` found still ``sending``: their attempt was cut off after
         the send began, and (the provider having no idempotency key) is never repeated."""
@@ -229,9 +231,11 @@ class Officers:
         the fault): a later step, or closed after the last one."""
         deadline = time.monotonic() + 180
         while True:
+            sent = time.monotonic()
             r = await self.http.post(
                 f"/malang/kasus/{number}/{step}", json=body, headers=self.headers[who]
             )
+            self.spans.append((sent, time.monotonic()))
             if r.status_code == 202:
                 return
             error = r.json().get("error", {}) if r.status_code in RETRYABLE else {}
