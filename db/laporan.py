@@ -37,10 +37,10 @@ What the figures mean (the route's docstring repeats them for readers of /docs):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     ColumnElement,
     Float,
@@ -63,31 +63,42 @@ Per = Literal["sop", "langkah", "peran", "petugas", "unit"]
 BREACH_EVENT = "sla_terlampaui"
 
 
-@dataclass(frozen=True)
-class BarisKinerja:
-    """One group's figures as the database answered them (see the module docstring)."""
+class AngkaKinerja(BaseModel):
+    """A group's figures (see the module docstring): what the database answers, and what the
+    API's read model shows beside the group's names."""
 
     sop: str
-    kunci: str | None
-    """The group's code: the step, the role, the officer's username, the unit (``None``: a task
-    nobody took yet, or a task of no unit); the SOP's own code for ``per='sop'``."""
-    nama_petugas: str | None
-    """The officer's full name (``per='petugas'``), joined from ``officers``."""
+    """The SOP's code (``malang-pengelolaan-tik``)."""
     kasus: int
     tugas: int
     selesai: int
     diukur: int
+    """Done tasks with a measured duration: the population of the median and the p90."""
     durasi_median_detik: float | None
     durasi_p90_detik: float | None
     dengan_mutu_baku: int
+    """Done tasks that had a deadline: the denominator of ``persen_tepat_waktu``."""
     tepat_waktu: int
     persen_tepat_waktu: float | None
     terlampaui: int
     terbuka: int
     terlambat: int
     klaim: int
+    """Done tasks taken from the role's queue: the population of the two medians below."""
     tunggu_median_detik: float | None
     kerja_median_detik: float | None
+
+
+class BarisKinerja(AngkaKinerja):
+    """One group's figures as the database answered them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kunci: str | None
+    """The group's code: the step, the role, the officer's username, the unit (``None``: a task
+    nobody took yet, or a task of no unit); the SOP's own code for ``per='sop'``."""
+    nama_petugas: str | None
+    """The officer's full name (``per='petugas'``), joined from ``officers``."""
 
 
 def _group_key(per: Per) -> ColumnElement[str | None]:
@@ -245,23 +256,11 @@ def _float(value: Any) -> float | None:
 
 
 def _row(m: Any) -> BarisKinerja:
-    return BarisKinerja(
-        sop=m["sop"],
-        kunci=m["kunci"],
-        nama_petugas=m["nama_petugas"],
-        kasus=int(m["kasus"]),
-        tugas=int(m["tugas"]),
-        selesai=int(m["selesai"]),
-        diukur=int(m["diukur"]),
-        durasi_median_detik=_float(m["durasi_median_detik"]),
-        durasi_p90_detik=_float(m["durasi_p90_detik"]),
-        dengan_mutu_baku=int(m["dengan_mutu_baku"]),
-        tepat_waktu=int(m["tepat_waktu"]),
-        persen_tepat_waktu=_float(m["persen_tepat_waktu"]),
-        terlampaui=int(m["terlampaui"]),
-        terbuka=int(m["terbuka"]),
-        terlambat=int(m["terlambat"]),
-        klaim=int(m["klaim"]),
-        tunggu_median_detik=_float(m["tunggu_median_detik"]),
-        kerja_median_detik=_float(m["kerja_median_detik"]),
-    )
+    """A result row as figures: durations and shares as floats (PostgreSQL answers numerics as
+    Decimal), counts as ints."""
+    return BarisKinerja.model_validate({k: _float(v) if k in _FLOATS else v for k, v in m.items()})
+
+
+_FLOATS = frozenset(
+    k for k, f in AngkaKinerja.model_fields.items() if f.annotation == (float | None)
+)

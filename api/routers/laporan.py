@@ -34,7 +34,7 @@ from alur.settings import Settings
 from api.deps import CurrentOfficer, SessionDep, SettingsDep
 from api.errors import Forbidden, Unprocessable, responses
 from db.base import utcnow
-from db.laporan import BarisKinerja, Per, kinerja
+from db.laporan import AngkaKinerja, BarisKinerja, Per, kinerja
 from db.models import Officer
 from sop.catalogue import CATALOGUE
 from sop.models import Sop, SopStep
@@ -124,11 +124,9 @@ def mutu_baku_detik(step: SopStep, settings: Settings, agency: str) -> float | N
 
 
 # --- response models ----------------------------------------------------------------------------
-class BarisKinerjaRead(BaseModel):
+class BarisKinerjaRead(AngkaKinerja):
     """One group's figures (a step, a role, an officer, a unit or a whole SOP)."""
 
-    sop: str
-    """The SOP's code (``malang-pengelolaan-tik``)."""
     sop_nama: str
     kode: str | None
     """The group's code: the step (``disposisi``), the role (``kabag``), the officer's username,
@@ -142,24 +140,6 @@ class BarisKinerjaRead(BaseModel):
     """The same in seconds of the step's clock, the unit of the durations below."""
     jam: str | None = None
     """The step's clock: ``kerja`` (working time) or ``kalender``."""
-    kasus: int
-    tugas: int
-    selesai: int
-    diukur: int
-    """Done tasks with a measured duration: the population of the median and the p90."""
-    durasi_median_detik: float | None
-    durasi_p90_detik: float | None
-    dengan_mutu_baku: int
-    """Done tasks that had a deadline: the denominator of ``persen_tepat_waktu``."""
-    tepat_waktu: int
-    persen_tepat_waktu: float | None
-    terlampaui: int
-    terbuka: int
-    terlambat: int
-    klaim: int
-    """Done tasks taken from the role's queue: the population of the two medians below."""
-    tunggu_median_detik: float | None
-    kerja_median_detik: float | None
 
 
 class LaporanKinerja(BaseModel):
@@ -257,7 +237,7 @@ def susun_laporan(
     for row in rows:
         owner = sops.get(row.sop)
         nama, nomor, step = _nama(owner, per, row)
-        figures = {k: v for k, v in vars(row).items() if k not in ("kunci", "nama_petugas")}
+        figures = row.model_dump(include=set(AngkaKinerja.model_fields))
         baris.append(
             BarisKinerjaRead(
                 **figures,
