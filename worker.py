@@ -89,7 +89,7 @@ def build_workers(
     once and handed to them."""
     pool = executor or ThreadPoolExecutor(max_workers=16)
     settings = settings or get_settings()
-    records = CaseRecordActivities(session_factory, settings.kalender)
+    records = CaseRecordActivities(session_factory, settings.kalender, settings.skala_waktu)
     calendar = CalendarActivities(settings)
     retention = RetentionActivities(session_factory)
     notify = NotificationActivities(

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from temporalio import activity
 
 from alur.settings import Settings
+from alur.settings_kalender import KalenderSettings
 
 
 class DeadlineInput(BaseModel):
@@ -40,6 +41,28 @@ class Deadline(BaseModel):
     """The development time scale applied (1: none)."""
 
 
+def batas_waktu(kalender: KalenderSettings, skala: int, inp: DeadlineInput) -> Deadline:
+    """The step's deadline: in working time for ``kerja`` (counting from the next opening when
+    it opened outside office hours), on the wall clock for ``kalender``. Under the development
+    time scale ``skala`` N the standard is N times shorter and counted on the wall clock, so a
+    demo shows a breach within seconds whatever the hour. Shared by the calendar activity (runs
+    from before ``trail.ONE_ACTIVITY_PATCH``) and the activity that opens a step (runs after)."""
+    agency = kalender.kalender(inp.agency)
+    if inp.jam == "kerja":
+        standard = agency.durasi_kerja(inp.hari_kerja, inp.waktu)
+    else:
+        standard = inp.waktu + timedelta(days=inp.hari_kerja)
+    if skala != 1:
+        return Deadline(
+            due_at=(inp.opened_at + standard / skala).astimezone(UTC), jam="kalender", skala=skala
+        )
+    if inp.jam == "kerja":
+        due = agency.tambah(inp.opened_at, standard)
+    else:
+        due = inp.opened_at + standard
+    return Deadline(due_at=due.astimezone(UTC), jam=inp.jam)
+
+
 class CalendarActivities:
     """Deadlines from the agencies' working time, bound to the worker's settings."""
 
@@ -48,24 +71,5 @@ class CalendarActivities:
 
     @activity.defn
     def batas_waktu(self, inp: DeadlineInput) -> Deadline:
-        """The step's deadline: in working time for ``kerja`` (counting from the next opening
-        when it opened outside office hours), on the wall clock for ``kalender``. Under the
-        development time scale N the standard is N times shorter and counted on the wall clock,
-        so a demo shows a breach within seconds whatever the hour."""
-        kalender = self._settings.kalender.kalender(inp.agency)
-        scale = self._settings.skala_waktu
-        if inp.jam == "kerja":
-            standard = kalender.durasi_kerja(inp.hari_kerja, inp.waktu)
-        else:
-            standard = inp.waktu + timedelta(days=inp.hari_kerja)
-        if scale != 1:
-            return Deadline(
-                due_at=(inp.opened_at + standard / scale).astimezone(UTC),
-                jam="kalender",
-                skala=scale,
-            )
-        if inp.jam == "kerja":
-            due = kalender.tambah(inp.opened_at, standard)
-        else:
-            due = inp.opened_at + standard
-        return Deadline(due_at=due.astimezone(UTC), jam=inp.jam)
+        """The step's deadline (``batas_waktu`` above), for runs that ask it on its own."""
+        return batas_waktu(self._settings.kalender, self._settings.skala_waktu, inp)

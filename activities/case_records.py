@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
+from activities.calendar import Deadline, DeadlineInput, batas_waktu
 from alur.case_ref import CaseRef
 from alur.settings_kalender import KalenderSettings
 from alur.working_time import Jam, detik
@@ -66,6 +67,9 @@ class EnterStepInput(BaseModel):
     counted in it when it closes. ``None`` for runs from before working time."""
     unit: str | None = None
     """The unit the case belongs to (a MAGESTY OPD), for the SLA report."""
+    deadline: DeadlineInput | None = None
+    """The step's time standard, when this activity computes its deadline (runs from
+    ``trail.ONE_ACTIVITY_PATCH`` on); ``due_at`` and ``clock`` are then ignored."""
 
 
 class CompleteStepInput(BaseModel):
@@ -135,12 +139,17 @@ class CaseRecordActivities:
     """Case, task and audit writes, bound to a session factory by worker.py."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], kalender: KalenderSettings | None = None
+        self,
+        session_factory: sessionmaker[Session],
+        kalender: KalenderSettings | None = None,
+        skala_waktu: int = 1,
     ) -> None:
-        """``kalender``: the agencies' working time, to count a closed step's durations in its
-        clock (the defaults when omitted)."""
+        """``kalender``: the agencies' working time, to compute a step's deadline and count a
+        closed step's durations in its clock (the defaults when omitted); ``skala_waktu``: the
+        development time scale (``Settings.skala_waktu``)."""
         self._sessions = session_factory
         self._kalender = kalender or KalenderSettings()
+        self._skala = skala_waktu
 
     @activity.defn
     def record_case(self, inp: RecordCaseInput) -> None:
@@ -165,8 +174,15 @@ class CaseRecordActivities:
             _audit(s, inp.case, inp.audit)
 
     @activity.defn
-    def enter_step(self, inp: EnterStepInput) -> None:
-        """Open the step's task and move the case to the step."""
+    def enter_step(self, inp: EnterStepInput) -> Deadline | None:
+        """Open the step's task and move the case to the step. With ``inp.deadline`` it also
+        computes the step's deadline and returns it (None without a time standard): one local
+        activity per step opening instead of two, and the deadline is still recorded in history
+        (the activity's result), so replay never computes it again."""
+        deadline = None
+        if inp.deadline is not None:
+            deadline = batas_waktu(self._kalender, self._skala, inp.deadline)
+            inp = inp.model_copy(update={"due_at": deadline.due_at, "clock": deadline.jam})
         with transaction(self._sessions) as s:
             task = s.scalar(select(Task).where(Task.task_key == inp.task_key))
             if task is None:
@@ -195,6 +211,7 @@ class CaseRecordActivities:
                 .values(current_step=inp.step, status=inp.status, updated_at=inp.opened_at)
             )
             _audit(s, inp.case, inp.audit)
+        return deadline
 
     @activity.defn
     def complete_step(self, inp: CompleteStepInput) -> None:

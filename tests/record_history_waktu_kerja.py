@@ -1,6 +1,8 @@
 """Records the Malang history of a case run in working time: ``python -m
-tests.record_history_waktu_kerja`` writes ``tests/histories/malang_waktu_kerja.json``, which
-tests/test_replay.py replays with every other Malang history.
+tests.record_history_waktu_kerja [NAME]`` writes ``tests/histories/NAME`` (by default
+``malang_waktu_kerja.json``), which tests/test_replay.py replays with every other Malang history.
+``malang_waktu_kerja.json`` was recorded before ``trail.ONE_ACTIVITY_PATCH`` (a calendar activity,
+then the task's write, per step); ``malang_buka_langkah.json`` after it (one activity per step).
 
 The case is opened on a Friday at 16.20 WIB on the real calendar (Perpres 21/2023's hours, the
 holidays and cuti bersama): ``penerimaan``'s 15 minutes run 10 minutes on Friday and 5 on Monday,
@@ -12,6 +14,7 @@ calendar activity, so the history replays whatever a later ``holidays`` release 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -46,7 +49,7 @@ def next_friday_evening(now: datetime) -> datetime:
     return datetime.combine(day, time(16, 20), WIB)
 
 
-async def record() -> None:
+async def record(name: str = "malang_waktu_kerja.json") -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_path(),
         data_converter=data_converter(TEST_PAYLOAD_KEY),
@@ -97,9 +100,9 @@ async def record() -> None:
             await handle.result()
             history = await handle.fetch_history()
         engine.dispose()
-    (HISTORIES / "malang_waktu_kerja.json").write_text(history.to_json())
+    (HISTORIES / name).write_text(history.to_json())
     await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    asyncio.run(record(*sys.argv[1:2]))

@@ -75,7 +75,10 @@ async def api(
     """The app with the contoh router, and the two workers with the contoh workflow."""
     queue = f"contoh-{uuid.uuid4().hex[:8]}"
     sender = DevOutboxSender()
-    records = CaseRecordActivities(sessions)
+    # The step deadlines, on the always-open test calendar (see tests/conftest.py): the step's
+    # own activity computes them (trail.ONE_ACTIVITY_PATCH), the calendar's for older runs.
+    always_open = KalenderSettings(selalu_kerja=True)
+    records = CaseRecordActivities(sessions, always_open)
     notify = NotificationActivities(sender, sessions, None)
     _seed_officers(sessions)
     settings = Settings(
@@ -84,10 +87,7 @@ async def api(
         payload_key=TEST_PAYLOAD_KEY,
         public_base_url="http://testserver",
     )
-    # The step deadlines, on the always-open test calendar (see tests/conftest.py).
-    calendar = CalendarActivities(
-        settings.model_copy(update={"kalender": KalenderSettings(selalu_kerja=True)})
-    )
+    calendar = CalendarActivities(settings.model_copy(update={"kalender": always_open}))
     app = create_app(settings, sessions=sessions, temporal=ts_env.client)
     app.include_router(router)
     with ThreadPoolExecutor(max_workers=4) as pool:

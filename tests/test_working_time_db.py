@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from activities.calendar import Deadline, DeadlineInput
 from activities.case_records import (
     AuditEntry,
     CaseRecordActivities,
@@ -50,9 +51,13 @@ def _line(key: str, at: datetime) -> AuditEntry:
 
 
 def _open(
-    records: CaseRecordActivities, key: str, clock: str | None, unit: str | None = None
-) -> None:
-    records.enter_step(
+    records: CaseRecordActivities,
+    key: str,
+    clock: str | None,
+    unit: str | None = None,
+    deadline: DeadlineInput | None = None,
+) -> Deadline | None:
+    return records.enter_step(
         EnterStepInput(
             case=CASE,
             task_key=key,
@@ -67,6 +72,7 @@ def _open(
             audit=_line(f"{key}/mulai", FRIDAY_1620),
             clock=clock,
             unit=unit,
+            deadline=deadline,
         )
     )
 
@@ -127,3 +133,28 @@ def test_closing_twice_writes_the_durations_once(sessions: sessionmaker[Session]
     again = _close(records, "k/4", MONDAY + timedelta(hours=9))  # a retried activity
     assert again.elapsed_seconds == first.elapsed_seconds == (10 + 30) * 60
     assert again.completed_at == first.completed_at
+
+
+def test_opening_a_step_computes_and_keeps_its_working_time_deadline(
+    sessions: sessionmaker[Session],
+) -> None:
+    """One activity per step opening (``trail.ONE_ACTIVITY_PATCH``): the task row gets the
+    deadline the activity returns (the workflow's history keeps that result), counted in working
+    time: penerimaan's 15 minutes from Friday 16.20 end on Monday at 07.35 (10 minutes on
+    Friday to 16.30, 5 on Monday from 07.30); under the development time scale, on the wall
+    clock, N times shorter."""
+    standard = DeadlineInput(
+        agency=CASE.agency, opened_at=FRIDAY_1620, waktu=timedelta(minutes=15), jam="kerja"
+    )
+    for skala, due, clock in (
+        (1, datetime(2026, 12, 7, 7, 35, tzinfo=WIB), "kerja"),
+        (60, FRIDAY_1620 + timedelta(seconds=15), "kalender"),
+    ):
+        records = CaseRecordActivities(sessions, KalenderSettings(), skala)
+        key = f"k/batas/{skala}"
+        found = _open(records, key, None, deadline=standard)
+        assert found is not None and found.due_at == due and found.jam == clock
+        with sessions() as s:
+            row = s.scalar(select(Task).where(Task.task_key == key))
+        assert row is not None and row.clock == clock
+        assert row.due_at.replace(tzinfo=row.due_at.tzinfo or UTC) == due

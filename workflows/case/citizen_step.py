@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from alur.temporal import SA_STEP
     from sop.models import Sop
     from workflows.case import policies
-    from workflows.case.trail import CaseTrail, task_key
+    from workflows.case.trail import CaseTrail, Opening, task_key
 
 Outcome = Literal["selesai", "berhenti", "kedaluwarsa"]
 """How a wait ended: the step was done, the workflow asked to stop, or the deadline passed."""
@@ -51,12 +51,14 @@ class CitizenSteps:
         way) or ``stop()`` or the deadline; close the step's task when done."""
         step = self.sop.step(code)
         opened = workflow.now()
-        due, clock = await self.trail.deadline(step, opened)
         key = task_key(self.case, code, 1)
-        workflow.upsert_search_attributes([SA_STEP.value_set(code)])
-        self.trail.show_wait(CITIZEN, due)
-        workflow.set_current_details(f"Menunggu warga: {code} ({step.kegiatan_en})")
-        await self.trail.enter(
+
+        def show(due: datetime | None) -> None:
+            workflow.upsert_search_attributes([SA_STEP.value_set(code)])
+            self.trail.show_wait(CITIZEN, due)
+            workflow.set_current_details(f"Menunggu warga: {code} ({step.kegiatan_en})")
+
+        opening = Opening(
             key=key,
             step=step,
             round=1,
@@ -65,11 +67,10 @@ class CitizenSteps:
             title=step.kegiatan,
             status="berjalan",
             opened=opened,
-            due=due,
             actor=CITIZEN,
             actor_role=self.actor_role,
-            clock=clock,
         )
+        due = await self.trail.open(opening, show)
         late = due is None
         while not done():
             if stop():

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import policies
     from workflows.case.models import OfficerAction, OpenTask
     from workflows.case.records import notify
-    from workflows.case.trail import CaseTrail, task_key
+    from workflows.case.trail import CaseTrail, Opening, task_key
 
 A = TypeVar("A", bound=OfficerAction)
 
@@ -99,9 +99,30 @@ class HumanSteps:
         if role is not None:
             step = step.model_copy(update={"pelaksana": role})
         opened = workflow.now()
-        due, clock = await self.trail.deadline(step, opened)
         key = task_key(self.case, code, round, role)
-        task = OpenTask(
+
+        def show(due: datetime | None) -> None:
+            workflow.upsert_search_attributes(
+                [SA_STEP.value_set(code), SA_STATUS.value_set(status)]
+            )
+            self.trail.show_wait(step.pelaksana, due)
+            workflow.set_current_details(f"Menunggu {code} oleh {step.pelaksana}: {title}")
+
+        opening = Opening(
+            key=key,
+            step=step,
+            round=round,
+            role=step.pelaksana,
+            assignee=assignee,
+            title=title,
+            status=status,
+            opened=opened,
+            detail={"penerima": assignee},
+            unit=self.unit,
+        )
+        due = await self.trail.open(opening, show)
+        # Shown only once its task row exists: the API claims that row before it signals.
+        self.task = task = OpenTask(
             step=code,
             round=round,
             role=step.pelaksana,
@@ -111,25 +132,6 @@ class HumanSteps:
             overdue=False,
             key=key,
         )
-        workflow.upsert_search_attributes([SA_STEP.value_set(code), SA_STATUS.value_set(status)])
-        self.trail.show_wait(step.pelaksana, due)
-        workflow.set_current_details(f"Menunggu {code} oleh {step.pelaksana}: {title}")
-        await self.trail.enter(
-            key=key,
-            step=step,
-            round=round,
-            role=step.pelaksana,
-            assignee=assignee,
-            title=title,
-            status=status,
-            opened=opened,
-            due=due,
-            detail={"penerima": assignee},
-            clock=clock,
-            unit=self.unit,
-        )
-        # Shown only once its task row exists: the API claims that row before it signals.
-        self.task = task
         if assignee is not None and self.trail.working_time:
             # Beside the step, like an escalation: a slow SMS provider never holds the task.
             self._escalations.append(

@@ -21,8 +21,9 @@ I = TypeVar("I")  # noqa: E741
 R = TypeVar("R")
 
 
-async def record(activity: Callable[[Any, I], None], arg: I, *, summary: str) -> None:
-    """Run one case-record activity (a method of ``CaseRecordActivities``) to completion."""
+async def record(activity: Callable[[Any, I], object], arg: I, *, summary: str) -> None:
+    """Run one case-record activity (a method of ``CaseRecordActivities``) to completion; its
+    result, if any, is not needed."""
     await workflow.execute_local_activity_method(
         activity,
         arg,

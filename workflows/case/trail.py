@@ -19,13 +19,15 @@ their wall-clock deadlines on replay.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import CalendarActivities, DeadlineInput
+    from activities.calendar import CalendarActivities, Deadline, DeadlineInput
     from activities.case_records import (
         AuditEntry,
         BreachInput,
@@ -40,6 +42,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import policies
     from workflows.case.models import OfficerAction
     from workflows.case.records import record
+
+ONE_ACTIVITY_PATCH = "buka-langkah-sekali"
+"""Runs started after this patch open a step with one local activity that computes the deadline
+and writes the task (``CaseRecordActivities.enter_step`` with ``deadline``), and show the step's
+search attributes after it. Runs started before keep the calendar activity, then the write."""
 
 KEYS_PATCH = "audit-keys-by-content"
 """Runs started before this patch keep their positional audit keys, so replay and retries of a
@@ -63,6 +70,25 @@ def task_key(case: CaseRef, code: str, round: int, role: str | None = None) -> s
     return f"{case.workflow_id}/{code}/{round}" + (f"/{role}" if role else "")
 
 
+@dataclass(frozen=True)
+class Opening:
+    """A step's task as it opens (``CaseTrail.open``): ``actor`` and ``actor_role`` name who
+    opened it when not the system (a citizen), ``unit`` the case's unit (a MAGESTY OPD)."""
+
+    key: str
+    step: SopStep
+    round: int
+    role: str
+    assignee: str | None
+    title: str
+    status: str
+    opened: datetime
+    actor: str | None = None
+    actor_role: str | None = None
+    detail: dict[str, Any] | None = None
+    unit: str | None = None
+
+
 class CaseTrail:
     """Writes one case's tasks and audit lines, each keyed by what it is about."""
 
@@ -76,6 +102,7 @@ class CaseTrail:
         # first asked after a local activity in the same workflow task could be missed when that
         # task is replayed after a signal failed it (a nondeterminism the dev server showed).
         self._working_time = workflow.patched(WORKING_TIME_PATCH)
+        self._one_activity = self._working_time and workflow.patched(ONE_ACTIVITY_PATCH)
 
     # --- deadlines ------------------------------------------------------------------------------
     @property
@@ -210,52 +237,72 @@ class CaseTrail:
         )
 
     # --- a step's task --------------------------------------------------------------------------
-    async def enter(
-        self,
-        *,
-        key: str,
-        step: SopStep,
-        round: int,
-        role: str,
-        assignee: str | None,
-        title: str,
-        status: str,
-        opened: datetime,
-        due: datetime | None,
-        actor: str | None = None,
-        actor_role: str | None = None,
-        detail: dict[str, Any] | None = None,
-        clock: str | None = None,
-        unit: str | None = None,
-    ) -> None:
-        """Open the step's task, move the case to the step and write ``langkah_dimulai``;
-        ``clock`` is the deadline's (from ``deadline``), ``unit`` the case's unit."""
-        await record(
+    async def open(self, o: Opening, show: Callable[[datetime | None], None]) -> datetime | None:
+        """Open the step: its deadline, then ``show(due)`` (the search attributes and details the
+        caller sets), and its task: the task row, the case moved to the step, ``langkah_dimulai``.
+        Returns the deadline. One local activity from ``ONE_ACTIVITY_PATCH`` on, shown after the
+        write; before it, in the order its runs recorded: the deadline's activity, ``show``, the
+        write."""
+        if not self._one_activity:
+            due, clock = await self.deadline(o.step, o.opened)
+            show(due)
+            await record(
+                CaseRecordActivities.enter_step,
+                self._enter_input(o, due=due, clock=clock),
+                summary=f"buka tugas {o.step.kode}",
+            )
+            return due
+        standard = None
+        if o.step.waktu is not None and o.step.waktu_sisa is not None:
+            standard = DeadlineInput(
+                agency=self.case.agency,
+                opened_at=o.opened,
+                waktu=o.step.waktu_sisa,
+                hari_kerja=o.step.hari_kerja,
+                jam=o.step.jam,
+            )
+        found: Deadline | None = await workflow.execute_local_activity_method(
             CaseRecordActivities.enter_step,
-            EnterStepInput(
-                case=self.case,
-                task_key=key,
-                step=step.kode,
-                round=round,
-                role=role,
-                assignee=assignee,
-                title=title,
-                status=status,
-                opened_at=opened,
-                due_at=due,
-                clock=clock,
-                unit=unit,
-                audit=self.entry(
-                    step.kode,
-                    round,
-                    "langkah_dimulai",
-                    actor=actor,
-                    actor_role=actor_role,
-                    detail=detail,
-                    about=key,
-                ),
+            self._enter_input(o, due=None, clock=o.step.jam, deadline=standard),
+            start_to_close_timeout=policies.DB_START_TO_CLOSE,
+            retry_policy=policies.DB_RETRY,
+            summary=f"buka tugas {o.step.kode}",
+        )
+        due = found.due_at if found is not None else None
+        show(due)
+        return due
+
+    def _enter_input(
+        self,
+        o: Opening,
+        *,
+        due: datetime | None,
+        clock: str | None,
+        deadline: DeadlineInput | None = None,
+    ) -> EnterStepInput:
+        return EnterStepInput(
+            case=self.case,
+            task_key=o.key,
+            step=o.step.kode,
+            round=o.round,
+            role=o.role,
+            assignee=o.assignee,
+            title=o.title,
+            status=o.status,
+            opened_at=o.opened,
+            due_at=due,
+            clock=clock,
+            unit=o.unit,
+            deadline=deadline,
+            audit=self.entry(
+                o.step.kode,
+                o.round,
+                "langkah_dimulai",
+                actor=o.actor,
+                actor_role=o.actor_role,
+                detail=o.detail,
+                about=o.key,
             ),
-            summary=f"buka tugas {step.kode}",
         )
 
     async def complete(
