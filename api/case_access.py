@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from alur.temporal import SA_AGENCY, SA_CASE_NUMBER, SA_SOP, SA_STATUS
 from api.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable
+from db.base import utcnow
 from db.models import AuditEvent, Case, Officer, Task
 from workflows.case.models import CaseStatus, OpenTask
 from workflows.case.officer_case import OfficerCase
@@ -58,19 +60,22 @@ async def live_status(client: Client, case: Case, query: str = "status") -> Case
         ) from err
 
 
-def recorded_status(session: Session, case: Case) -> CaseStatus | None:
-    """Where the case is by its read model, when a task is open there: the task row the workflow
-    writes before it shows the task, and the one the claim is taken on. None without an open task
-    (a case between steps, served or closed): then only the workflow can say why.
-
-    An action checks this instead of asking the workflow: a query is a round trip through the
-    worker (a replay when the case has left its cache), and the workflow checks again anyway."""
-    task = session.scalar(
+def open_task(session: Session, case: Case) -> Task | None:
+    """The case's open task in the read model: the row the workflow writes before it shows the
+    task, and the one the claim is taken on."""
+    return session.scalar(
         select(Task)
         .where(Task.case_number == case.case_number, Task.status == "open")
         .order_by(Task.id.desc())
         .limit(1)
     )
+
+
+def recorded_status(case: Case, task: Task | None) -> CaseStatus | None:
+    """Where the case is by its read model, when a task is open there (``open_task``). None
+    without an open task (a case between steps, served or closed): then only the workflow can say
+    why. An action checks this instead of asking the workflow: a query is a round trip through
+    the worker (a replay when the case has left its cache), and the workflow checks again."""
     if task is None:
         return None
     task_fields = ("step", "round", "role", "assignee", "opened_at", "due_at", "overdue")
@@ -82,6 +87,23 @@ def recorded_status(session: Session, case: Case) -> CaseStatus | None:
         round=task.round,
         **{f: getattr(case, f) for f in case_fields},
     )
+
+
+def leaving(task: Task | None, step: str, role: str) -> bool:
+    """Whether the case is leaving its open task for an action on ``step`` by ``role``: the task
+    is another step's, or another role's turn of this step (the next level of a review chain),
+    and an accepted action has claimed it (its claim has not expired). The read model would say
+    "at the turn just done" until the workflow writes it, so the workflow is asked instead (see
+    ``api.cases.routes``). The same turn's task is not leaving: a second action on it meets the
+    claim and its 409 ``sudah_ditindaklanjuti``."""
+    if task is None or task.acting_until is None or _aware(task.acting_until) <= utcnow():
+        return False
+    return task.step != step or task.role != role
+
+
+def _aware(at: datetime) -> datetime:
+    """A stored instant as UTC (SQLite gives it back without its zone)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def require_step(status: CaseStatus, step: str, officer: Officer) -> None:

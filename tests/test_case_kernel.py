@@ -142,6 +142,66 @@ async def test_second_of_two_simultaneous_actions_gets_409_naming_who_acted_firs
         assert events == ["aksi_diterima", "aksi_ditolak"]
 
 
+def _refusals(sessions: sessionmaker[Session], number: str) -> list[int]:
+    with sessions() as s:
+        return list(
+            s.scalars(
+                select(AuditEvent.id).where(
+                    AuditEvent.case_number == number, AuditEvent.event == "aksi_ditolak"
+                )
+            )
+        )
+
+
+async def test_the_next_officer_acting_right_after_a_colleague_gets_through(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    """The Kabag sends the disposisi the moment the Pengelola TIK's penerimaan is accepted, before
+    the workflow has written that step done: the API sees the claimed task, asks the workflow,
+    and the disposisi is accepted, not refused with "Kasus sedang di langkah penerimaan"."""
+    tik = await api.as_officer("malang.pengelola_tik")
+    kabag = await api.as_officer("malang.kabag")
+    for _ in range(RUNS):
+        number = await _report(api)
+        await _at_step(api, number, "penerimaan")
+        r = await api.http.post(
+            f"/malang/kasus/{number}/penerimaan", json={"keputusan": "teruskan"}, headers=tik
+        )
+        assert r.status_code == 202, r.text
+        r = await api.http.post(
+            f"/malang/kasus/{number}/disposisi",
+            json={"kasubag": "malang.kasubag", "instruksi": "Koordinasikan dengan DPUPR"},
+            headers=kabag,
+        )
+        assert r.status_code == 202, r.text
+        assert r.json()["langkah"] == "disposisi"
+        await _at_step(api, number, "perintah")
+        assert _refusals(sessions, number) == []
+
+
+async def test_the_next_level_of_a_review_chain_acting_at_once_gets_through(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    """Trenggalek's Kepala Bidang forwards the moment the Kasi's forward is accepted: one step
+    (telaah_pimpinan), the next role's turn. Without asking the workflow the API would answer
+    403 "dilakukan oleh peran kasi" and write that refusal to the trail."""
+    kasi = await api.as_officer("trenggalek.kasi")
+    kabid = await api.as_officer("trenggalek.kepala_bidang")
+    body = {"keputusan": "teruskan", "catatan": "Lanjut"}
+    for _ in range(RUNS // 2):
+        number = f"TRG-{uuid.uuid4().hex[:10].upper()}"
+        h = await start(api.workers.client, api.workers.task_queue, usulan(number))
+        await write_from(h, "pengumpulan_data", 1)
+        await wait_step(h, "telaah_pimpinan", role="kasi")
+        url = f"/trenggalek/kasus/{number}/telaah_pimpinan"
+        r = await api.http.post(url, json=body, headers=kasi)
+        assert r.status_code == 202, r.text
+        r = await api.http.post(url, json=body, headers=kabid)
+        assert r.status_code == 202, r.text
+        await wait_step(h, "telaah_pimpinan", role="sekretaris")
+        assert _refusals(sessions, number) == []
+
+
 # --- a late action while the case closes --------------------------------------------------------
 async def _refusals_at_close(workers: RunningWorkers, sessions: sessionmaker[Session]) -> None:
     number = f"TRG-{uuid.uuid4().hex[:10].upper()}"
