@@ -19,7 +19,8 @@ What it does, all on 127.0.0.1:
    on cases chosen at random; the same for bare Temporal (signal, then its ``status`` query);
 4. parks up to ``--open`` cases of each kind (both at once) and measures the action again, past the
    worker's workflow cache (1,000 by default), so most actions replay their case first;
-5. measures ``GET /tasks`` as the Pengelola TIK, whose inbox then holds every parked case;
+5. measures ``GET /tasks`` as the Pengelola TIK, whose inbox then holds every parked case: its
+   default page (50) and its largest (500);
 6. pushes ``--flow`` whole cases through all seven steps, ``--concurrency`` at once, through
    Alur's API and through bare Temporal, with all the parked cases still open: cases/s of each;
 7. reads both workers' peak resident memory (``VmHWM``).
@@ -459,8 +460,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         log.warning("at %d open: alur %s, bare %s", args.open, large_alur, large_bare)
 
         inbox = await asyncio.to_thread(open_tasks, s.sessions, "penerimaan")
-        tasks_all, listed = await tasks_latency(s, args.tasks_requests, {})
-        tasks_page, page_listed = await tasks_latency(s, args.tasks_requests, {"limit": "50"})
+        tasks_page, page_listed = await tasks_latency(s, args.tasks_requests, {})
+        tasks_big, big_listed = await tasks_latency(s, args.tasks_requests, {"limit": "500"})
 
         alur_flow = ApiFlow(s.http, s.client, s.sessions)
         await alur_flow.prepare()
@@ -507,8 +508,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 },
                 "tasks": {
                     "open_tasks_in_inbox": inbox,
-                    "unpaged": {**tasks_all.__dict__, "listed": listed},
-                    "limit_50": {**tasks_page.__dict__, "listed": page_listed},
+                    "default_page": {**tasks_page.__dict__, "listed": page_listed},
+                    "limit_500": {**tasks_big.__dict__, "listed": big_listed},
                 },
                 "throughput": {
                     "alur": alur_tp.__dict__,
@@ -527,8 +528,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     action, tasks_doc, tp = doc["action"], doc["tasks"], doc["throughput"]
     doc["goals"] = {
         "action_within_1_5x": action["alur_growth_p50"] <= 1.5 and action["alur_growth_p95"] <= 1.5,
-        "tasks_p95_under_200ms": tasks_doc["limit_50"]["p95_s"] < 0.2,
-        "tasks_p95_under_200ms_unpaged": tasks_doc["unpaged"]["p95_s"] < 0.2,
+        "tasks_p95_under_200ms": tasks_doc["default_page"]["p95_s"] < 0.2,
+        "tasks_p95_under_200ms_largest_page": tasks_doc["limit_500"]["p95_s"] < 0.2,
         "alur_at_least_half_bare": tp["alur_over_bare"] >= 0.5,
     }
     return doc
@@ -550,9 +551,10 @@ def table(doc: dict[str, Any]) -> str:
         f"    of which the API's 202 at {n:>6} {ms(a[f'alur_202_at_{n}'])}",
         f"  bare signal      at {SMALL:>6} open   {ms(a[f'bare_at_{SMALL}'])}",
         f"  bare signal      at {n:>6} open   {ms(a[f'bare_at_{n}'])}",
-        f"  GET /tasks ({t['open_tasks_in_inbox']} open) unpaged {ms(t['unpaged'])}"
-        f" ({t['unpaged']['listed']} listed)",
-        f"  GET /tasks?limit=50             {ms(t['limit_50'])} ({t['limit_50']['listed']} listed)",
+        f"  GET /tasks ({t['open_tasks_in_inbox']} open)     {ms(t['default_page'])}"
+        f" ({t['default_page']['listed']} listed: the default page)",
+        f"  GET /tasks?limit=500            {ms(t['limit_500'])}"
+        f" ({t['limit_500']['listed']} listed)",
         f"  whole cases, {doc['concurrency']} at once: Alur {tp['alur']['cases_per_s']:.2f}/s, "
         f"bare {tp['bare']['cases_per_s']:.2f}/s: Alur at {tp['alur_over_bare']:.2f}x bare "
         f"(Alur's workflow without its API: {tp['alur_direct']['cases_per_s']:.2f}/s, "

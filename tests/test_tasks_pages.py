@@ -52,7 +52,7 @@ async def http(sessions: sessionmaker[Session]) -> AsyncIterator[httpx.AsyncClie
 def _open_tasks(sessions: sessionmaker[Session], count: int) -> list[str]:
     """``count`` open penerimaan tasks, the last filed due first; their case numbers, due order."""
     now = utcnow()
-    numbers = [f"MLG-PAGE-{n:02d}" for n in range(count)]
+    numbers = [f"MLG-PAGE-{n:03d}" for n in range(count)]
     with transaction(sessions) as s:
         for n, number in enumerate(numbers):
             s.add(
@@ -82,11 +82,27 @@ async def test_the_inbox_is_read_a_page_at_a_time_in_deadline_order(
         assert r.status_code == 200, r.text
         return [t["case_number"] for t in r.json()]
 
-    assert await page() == in_order
+    assert await page(limit=7) == in_order
     assert await page(limit=3) == in_order[:3]
     assert await page(limit=3, offset=3) == in_order[3:6]
     assert await page(limit=3, offset=6) == in_order[6:]
     assert await page(limit=3, offset=9) == []
+
+
+async def test_the_inbox_answers_a_page_of_50_and_links_the_next_one(
+    http: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    in_order = _open_tasks(sessions, 60)
+    first = await http.get("/tasks")
+    assert first.status_code == 200, first.text
+    assert [t["case_number"] for t in first.json()] == in_order[:50]
+    following = first.links["next"]["url"]
+    assert httpx.URL(following).params == httpx.QueryParams(limit=50, offset=50)
+    rest = await http.get(following)
+    assert [t["case_number"] for t in rest.json()] == in_order[50:]
+    assert "link" not in rest.headers  # the last page links nothing further
+    exact = await http.get("/tasks", params={"limit": 60})
+    assert len(exact.json()) == 60 and "link" not in exact.headers
 
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 501}, {"offset": -1}])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 
@@ -21,6 +21,11 @@ from db.base import utcnow
 from db.models import Task
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+PAGE = 50
+"""Tasks in a page when the client asks for no ``limit``."""
+MAX_PAGE = 500
+"""The largest page a client may ask for."""
 
 
 class TaskRead(BaseModel):
@@ -88,12 +93,17 @@ def my_tasks(
     officer: CurrentOfficer,
     session: SessionDep,
     settings: SettingsDep,
-    limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+    request: Request,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[TaskRead]:
-    """My open tasks: my role in my agency, unassigned or assigned to me, oldest deadline first.
-    ``limit``/``offset`` page through them (a city's inbox can hold thousands: the scale bench
-    measured a whole inbox of 10,000 against a page of 50); without ``limit``, all of them."""
+    """My open tasks: my role in my agency, unassigned or assigned to me, oldest deadline first,
+    a page at a time: ``limit`` (50 by default, at most 500) from ``offset``. When there are more,
+    the ``Link`` header names the next page (``rel="next"``), as GitHub's API does.
+
+    Paged by default because a city's inbox holds thousands: the scale bench read a whole inbox
+    of 10,000 open tasks in 2.0 s at p95 and a page of 50 in 25 ms."""
     query = (
         select(Task)
         .where(
@@ -104,7 +114,12 @@ def my_tasks(
         )
         .order_by(Task.due_at, Task.id)
         .offset(offset)
+        .limit(limit + 1)  # one more than the page says whether a next page exists
     )
-    rows = session.scalars(query if limit is None else query.limit(limit)).all()
+    rows = session.scalars(query).all()
+    if len(rows) > limit:
+        rows = rows[:limit]
+        following = request.url.include_query_params(limit=limit, offset=offset + limit)
+        response.headers["Link"] = f'<{following}>; rel="next"'
     now = utcnow()
     return [to_read(t, now, settings.kalender) for t in rows]
