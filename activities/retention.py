@@ -7,20 +7,28 @@ and the recipient of every message of such a case (and of messages of no case, o
 cutoff: officers' escalations); the masked form stays, so the log still says a message went to
 "0812****7890". Each case whose contact is erased gets a ``kontak_dihapus`` line in its trail,
 keyed by the case, so a retried run writes it once.
+
+The same run deletes the officers' web sessions (``web_sessions``: a session id's hash and a
+username) ended or expired more than ``SESI_DISIMPAN`` ago: a closed session is kept only as long
+as someone may look into a logout that seemed not to take.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from db.base import utcnow
 from db.models import AuditEvent, Case, CaseContact, Notification
 from db.session import transaction
+from db.web_sessions import WebSession
+
+SESI_DISIMPAN = timedelta(days=1)
+"""How long an ended or expired officer web session's row stays before the run deletes it."""
 
 
 class RetensiInput(BaseModel):
@@ -36,6 +44,8 @@ class HasilRetensi(BaseModel):
 
     kontak: int
     pesan: int
+    sesi: int = 0
+    """Officers' web sessions deleted (ended or expired more than ``SESI_DISIMPAN`` ago)."""
 
 
 class RetentionActivities:
@@ -46,7 +56,8 @@ class RetentionActivities:
 
     @activity.defn
     def hapus_data_kedaluwarsa(self, inp: RetensiInput) -> HasilRetensi:
-        """Erase the contacts and message recipients of cases closed before the cutoff."""
+        """Erase the contacts and message recipients of cases closed before the cutoff, and delete
+        the web sessions ended or expired more than ``SESI_DISIMPAN`` ago."""
         with transaction(self._sessions) as s:
             closed = select(Case.id).where(
                 Case.closed_at.is_not(None), Case.closed_at < inp.sebelum
@@ -99,4 +110,16 @@ class RetentionActivities:
                 .values(recipient="", updated_at=now)
                 .execution_options(synchronize_session=False)
             )
-        return HasilRetensi(kontak=len(contacts), pesan=erased.rowcount or 0)  # type: ignore[attr-defined]
+            closed_before = now - SESI_DISIMPAN
+            sessions = s.execute(
+                delete(WebSession)
+                .where(
+                    or_(WebSession.ended_at < closed_before, WebSession.expires_at < closed_before)
+                )
+                .execution_options(synchronize_session=False)
+            )
+        return HasilRetensi(
+            kontak=len(contacts),
+            pesan=erased.rowcount or 0,  # type: ignore[attr-defined]
+            sesi=sessions.rowcount or 0,  # type: ignore[attr-defined]
+        )

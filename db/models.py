@@ -212,3 +212,4 @@ import db.login_throttle  # noqa: E402,F401
 import db.magelang.models  # noqa: E402,F401
 import db.probolinggo.models  # noqa: E402,F401
 import db.trenggalek.models  # noqa: E402,F401
+import db.web_sessions  # noqa: E402,F401

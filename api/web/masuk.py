@@ -4,7 +4,8 @@ The same check and the same throttle as ``POST /auth/login`` (``api.login_thrott
 ``petugas:<username>`` and the client address): after failed logins the page answers 429 with the
 wait in words, the right password included. The login form carries its own CSRF token in a
 short pre-session cookie (``alur_csrf_masuk``), so another site cannot log a browser into an
-account of its choosing; after login every form carries the session's token.
+account of its choosing; after login every form carries the session's token. Logout ends the
+session on the server (``api.web.session``), not only in this browser.
 """
 
 from __future__ import annotations
@@ -135,15 +136,16 @@ def login(
                 page.headers[name] = value
         return page
     response = RedirectResponse(back, status_code=303)
-    start_session(response, officer, settings)
+    start_session(response, officer, settings, session)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/petugas/masuk")
     return response
 
 
 @router.post("/keluar")
 def logout(request: Request, _: CsrfChecked) -> Response:
-    """End the session and go back to the login page."""
+    """End the session (on the server: every copy of its cookie is refused from now on) and go
+    back to the login page."""
     request.state.petugas = None  # nothing to renew on the way out
     response = RedirectResponse("/petugas/masuk", status_code=303)
-    end_session(response)
+    end_session(request, response)
     return response

@@ -14,11 +14,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from api.errors import AlurError
-from api.web.session import start_session
+from api.web.session import renew_session
 from api.web.templating import render
 
 
@@ -49,9 +50,7 @@ class HalamanRoute(APIRoute):
                 response.status_code = 422
             officer = getattr(request.state, "petugas", None)
             if officer is not None and getattr(request.state, "renew", False):
-                start_session(
-                    response, officer, request.app.state.settings, csrf=request.state.csrf
-                )
+                await run_in_threadpool(renew_session, request, response)
             return response
 
         return page
