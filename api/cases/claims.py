@@ -86,10 +86,14 @@ def claim_task(session: Session, *, task_key: str, action_id: str, officer: Offi
     )
 
 
-def acted_first(session: Session, *, case_number: str, step: str) -> Conflict | None:
+def acted_first(
+    session: Session, *, case_number: str, step: str, role: str | None = None
+) -> Conflict | None:
     """The answer for an action on a step the case has just left: when the last task the case
-    finished is that step, another officer (or tab) acted first, and the 409 names them instead
-    of saying only that the case is elsewhere. None when the step was not the last one done."""
+    finished is that step (and ``role``'s turn of it), another officer (or tab) acted first, and
+    the 409 names them instead of saying only that the case is elsewhere. None when the step was
+    not the last one done, or the last one done was another role's turn of it: the level below
+    in a review chain has acted, and this officer's own turn is still to come."""
     last = session.scalar(
         select(Task)
         .where(Task.case_number == case_number, Task.status == "done")
@@ -97,6 +101,8 @@ def acted_first(session: Session, *, case_number: str, step: str) -> Conflict | 
         .limit(1)
     )
     if last is None or last.step != step or last.completed_by is None:
+        return None
+    if role is not None and last.role != role:
         return None
     who = last.completed_by
     name = session.scalar(select(Officer.full_name).where(Officer.username == who)) or who

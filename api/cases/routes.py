@@ -411,7 +411,7 @@ def _arrive(session: Session, nomor_kasus: str, *, sop: str, step: str, role: st
     recorded = None if moving else recorded_status(case, task)
     first = None
     if recorded is None or recorded.current_step != step:
-        first = acted_first(session, case_number=case.case_number, step=step)
+        first = acted_first(session, case_number=case.case_number, step=step, role=role)
     return Arrival(case, recorded, first, moving)
 
 
