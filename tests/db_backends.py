@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 
 def _require() -> bool:
@@ -56,3 +57,23 @@ def database(backend: str, tmp_path: Path) -> Iterator[str]:
     else:
         with postgres_database() as url:
             yield url
+
+
+@contextmanager
+def seeded_database(backend: str, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A database of the backend migrated to head with the demo officers seeded, as a session
+    factory; its engine is disposed afterwards. What most data-layer test files start from."""
+    from alur.seed import seed_officers
+    from db.migrate import upgrade
+    from db.session import make_engine, make_session_factory, transaction
+
+    with database(backend, tmp_path) as url:
+        upgrade(url)
+        engine = make_engine(url)
+        factory = make_session_factory(engine)
+        with transaction(factory) as s:
+            seed_officers(s)
+        try:
+            yield factory
+        finally:
+            engine.dispose()

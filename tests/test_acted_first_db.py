@@ -11,26 +11,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from alur.seed import seed_officers
 from api.cases.claims import acted_first
 from db.base import utcnow
-from db.migrate import upgrade
 from db.models import Task
-from db.session import make_engine, make_session_factory, transaction
-from tests.db_backends import database
+from db.session import transaction
+from tests.db_backends import seeded_database
 
 NUMBER = "TRG-ACTED-FIRST"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    with database(request.param, tmp_path) as url:
-        upgrade(url)
-        engine = make_engine(url)
-        factory = make_session_factory(engine)
+    """The Kasi's turn of telaah_pimpinan, done."""
+    with seeded_database(request.param, tmp_path) as factory:
+        now = utcnow()
         with transaction(factory) as s:
-            seed_officers(s)
-            now = utcnow()
             s.add(
                 Task(
                     task_key=f"trenggalek-{NUMBER}/telaah_pimpinan/1/kasi",
@@ -50,7 +45,6 @@ def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[session
                 )
             )
         yield factory
-        engine.dispose()
 
 
 def test_the_next_level_is_not_told_the_level_below_acted_first(

@@ -12,29 +12,21 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from alur.seed import seed_officers
 from alur.settings import Settings
 from api.main import create_app
 from db.base import utcnow
-from db.migrate import upgrade
 from db.models import Task
-from db.session import make_engine, make_session_factory, transaction
+from db.session import transaction
 from tests.conftest import TEST_PAYLOAD_KEY
-from tests.db_backends import database
+from tests.db_backends import seeded_database
 
 TIK = "malang.pengelola_tik"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    with database(request.param, tmp_path) as url:
-        upgrade(url)
-        engine = make_engine(url)
-        factory = make_session_factory(engine)
-        with transaction(factory) as s:
-            seed_officers(s)
+    with seeded_database(request.param, tmp_path) as factory:
         yield factory
-        engine.dispose()
 
 
 @pytest.fixture

@@ -21,17 +21,15 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.retention import RetensiInput, RetentionActivities
 from alur.security import issue_token, read_token
-from alur.seed import seed_officers
 from alur.settings import Settings
 from api.main import create_app
 from api.web.session import COOKIE, TYP
 from db.base import utcnow
-from db.migrate import upgrade
 from db.models import Task
-from db.session import make_engine, make_session_factory, transaction
+from db.session import transaction
 from db.web_sessions import WebSession
 from tests.conftest import TEST_PAYLOAD_KEY
-from tests.db_backends import database
+from tests.db_backends import seeded_database
 from tests.web_helpers import KABAG, TIK, browser, csrf_of, log_in, text_of
 
 SETTINGS = Settings(environment="test", payload_key=SecretStr(TEST_PAYLOAD_KEY))
@@ -42,14 +40,8 @@ TO_LOGIN = "/petugas/masuk?lanjut=/petugas/tugas"
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    with database(request.param, tmp_path) as url:
-        upgrade(url)
-        engine = make_engine(url)
-        factory = make_session_factory(engine)
-        with transaction(factory) as s:
-            seed_officers(s)
+    with seeded_database(request.param, tmp_path) as factory:
         yield factory
-        engine.dispose()
 
 
 @pytest.fixture
