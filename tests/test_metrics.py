@@ -323,6 +323,12 @@ def test_redaction_and_case_numbers() -> None:
         "Bearer [token], [token]; kept: +62812****7890, "
         "MLG-260101-AB12CD34, MLG-K1234567890AB, 2026-12-01, attempt 3"
     )
+    # A case number whose random part came out all decimal is not a phone number.
+    digits = "sent sms penugasan to +62812****0008 for MLG-261201-08176718 (attempt 1)"
+    assert redact(digits) == digits
+    assert redact("MGS-K012345678901 0812-3456-7890 TRG-261201-12345678") == (
+        "MGS-K012345678901 [angka] TRG-261201-12345678"
+    )
     assert case_number_of("malang-MLG-260101-AB12CD34") == "MLG-260101-AB12CD34"
     assert case_number_of("trenggalek-TRG-K0123456789AB") == "TRG-K0123456789AB"
     assert case_number_of("retensi-data-pribadi") is None
