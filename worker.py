@@ -101,6 +101,7 @@ def build_workers(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
+        max_cached_workflows=settings.worker_max_cached_workflows,
         activities=[
             records.record_case,
             records.enter_step,

@@ -115,11 +115,13 @@ async def whole_case(client: Client, queue: str) -> CaseTiming:
     return CaseTiming(time.perf_counter() - started, waits)
 
 
-async def _serve(address: str, queue: str, payload_key: str) -> None:
+async def _serve(address: str, queue: str, payload_key: str, cache: int) -> None:
     from alur.temporal import data_converter
 
     client = await Client.connect(address, data_converter=data_converter(payload_key))
-    worker = Worker(client, task_queue=queue, workflows=[BareStepsWorkflow])
+    worker = Worker(
+        client, task_queue=queue, workflows=[BareStepsWorkflow], max_cached_workflows=cache
+    )
     print(f"bare worker polling {queue}", flush=True)  # noqa: T201
     await worker.run()
 
@@ -129,9 +131,10 @@ def main() -> None:
     parser.add_argument("--address", required=True)
     parser.add_argument("--queue", required=True)
     parser.add_argument("--payload-key", required=True)
+    parser.add_argument("--cache", type=int, default=1000, help="workflows kept cached")
     args = parser.parse_args()
     try:
-        asyncio.run(_serve(args.address, args.queue, args.payload_key))
+        asyncio.run(_serve(args.address, args.queue, args.payload_key, args.cache))
     except KeyboardInterrupt:
         pass
 

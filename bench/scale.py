@@ -18,7 +18,8 @@ What it does, all on 127.0.0.1:
    until the case's ``status`` query shows it at the next step (disposisi), one action at a time
    on cases chosen at random; the same for bare Temporal (signal, then its ``status`` query);
 4. parks up to ``--open`` cases of each kind (both at once) and measures the action again, past the
-   worker's workflow cache (1,000 by default), so most actions replay their case first;
+   worker's workflow cache (``--cache``, Alur's setting by default: 1,000), so with a smaller cache
+   most actions replay their case first;
 5. measures ``GET /tasks`` as the Pengelola TIK, whose inbox then holds every parked case: its
    default page (50) and its largest (500);
 6. pushes ``--flow`` whole cases through all seven steps, ``--concurrency`` at once, through
@@ -237,7 +238,7 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def stack(kind: str, postgres_url: str) -> AsyncIterator[Stack]:
+async def stack(kind: str, postgres_url: str, cache: int) -> AsyncIterator[Stack]:
     with (
         tempfile.TemporaryDirectory(prefix="alur-scale-") as tmp,
         database(kind, Path(tmp), postgres_url) as url,
@@ -268,13 +269,14 @@ async def stack(kind: str, postgres_url: str) -> AsyncIterator[Stack]:
                 # the officers' assignment notices would otherwise queue at Twilio's 1/s
                 "ALUR_NOTIFICATION_RATE_PER_SECOND": "1000",
                 "ALUR_WORKER_METRICS_PORT": "0",  # beside a `make run` on this machine
+                "ALUR_WORKER_MAX_CACHED_WORKFLOWS": str(cache),
             },
             Path(tmp) / "worker.log",
         )
         bare_worker = Process(
             "the bare worker",
             [sys.executable, "-m", "bench.bare", "--address", address, "--queue", bare_queue]
-            + ["--payload-key", BENCH_PAYLOAD_KEY],
+            + ["--payload-key", BENCH_PAYLOAD_KEY, "--cache", str(cache)],
             {},
             Path(tmp) / "bare.log",
         )
@@ -434,9 +436,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "samples": args.samples,
         "flow_cases": args.flow,
         "concurrency": args.concurrency,
+        "worker_cache": args.cache,
         "machine": machine(),
     }
-    async with stack(args.db, args.postgres_url) as s:
+    async with stack(args.db, args.postgres_url, args.cache) as s:
         log = logging.getLogger("bench.scale")
         numbers, _ = await park_alur(s, SMALL)
         handles, _ = await park_bare(s, SMALL)
@@ -544,7 +547,8 @@ def table(doc: dict[str, Any]) -> str:
 
     lines = [
         f"Alur at scale on {doc['db']}: {n} open Malang cases "
-        f"(parked at {doc['park_cases_per_s']:.1f} intakes/s)",
+        f"(parked at {doc['park_cases_per_s']:.1f} intakes/s; "
+        f"workers cache {doc.get('worker_cache', 1000)} workflows)",
         f"  officer's action at {SMALL:>6} open   {ms(a[f'alur_at_{SMALL}'])}",
         f"  officer's action at {n:>6} open   {ms(a[f'alur_at_{n}'])}"
         f"   growth p50 {a['alur_growth_p50']:.2f}x p95 {a['alur_growth_p95']:.2f}x",
@@ -587,6 +591,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--flow", type=int, default=50, help="whole cases for the throughput")
     parser.add_argument("--concurrency", type=int, default=25)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument(
+        "--cache",
+        type=int,
+        default=Settings().worker_max_cached_workflows,
+        help="workflows each worker keeps cached (Alur's default setting unless given)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)

@@ -10,10 +10,21 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+POOL_SIZE = 16
+"""Connections an engine keeps open: as many as the worker's activity threads (``worker.py``), so
+a busy worker does not open and close a connection per activity (on SQLite each connect also
+runs the pragmas below, ``journal_mode`` taking the file's lock)."""
+MAX_OVERFLOW = 16
+"""Connections opened beyond ``POOL_SIZE`` under a burst (the API's thread pool is larger) and
+closed again when returned. Two processes at most 64 together, inside PostgreSQL's default 100."""
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets a busy timeout, foreign keys and WAL so the worker and the
     API can share one file."""
+    if not url.endswith(":memory:") and url not in ("sqlite://", "sqlite:///"):
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", MAX_OVERFLOW)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
