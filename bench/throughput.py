@@ -218,7 +218,7 @@ class SopResult:
 
 
 async def bench(
-    sops: Sequence[str], n: int, concurrency: int, api_pool_size: int, rounds: int = 1
+    sops: Sequence[str], n: int, concurrency: int, api_pool_size: int | None, rounds: int = 1
 ) -> list[SopResult]:
     """Bring everything up, then per SOP warm up and run ``rounds`` rounds of both phases; tear
     everything down. The phases take turns going first (API first in odd rounds, direct first in
@@ -229,9 +229,10 @@ async def bench(
     settings are read, so the API and the workers see them as a deployment's would.
 
     The worker and the API get an engine each, as in a deployment where they are two processes.
-    The API's pool holds ``api_pool_size`` connections (plus SQLAlchemy's overflow of 10). The API
-    holds no connection while it waits on Temporal, so SQLAlchemy's default pool of 5 serves the
-    default concurrency of 25 (an earlier version blocked its event loop here: the bench found it).
+    The API's pool holds ``api_pool_size`` connections when given (plus an overflow of 10), the
+    engine's own default otherwise (``db.session.POOL_SIZE``). The API holds no connection while it
+    waits on Temporal, so even a pool of 5 serves the default concurrency of 25 (an earlier version
+    blocked its event loop here: the bench found it).
     """
     for module in {importlib.import_module(f"bench.{name}_flow") for name in sops}:
         os.environ.update(getattr(module, "BENCH_ENVIRONMENT", {}))
@@ -239,7 +240,11 @@ async def bench(
     with tempfile.TemporaryDirectory(prefix="alur-bench-") as tmp:
         url = prepare_database(Path(tmp))
         worker_engine = make_engine(url)
-        api_engine = make_engine(url, pool_size=api_pool_size, max_overflow=10)
+        api_engine = (
+            make_engine(url, pool_size=api_pool_size, max_overflow=10)
+            if api_pool_size
+            else make_engine(url)
+        )
         with stdout_to_stderr():
             env = await WorkflowEnvironment.start_local(
                 ip=HOST,
@@ -309,7 +314,7 @@ def report(results: Sequence[SopResult], args: argparse.Namespace) -> dict[str, 
     return {
         "n": args.n,
         "concurrency": args.concurrency,
-        "api_pool_size": args.api_pool_size,
+        "api_pool_size": args.api_pool_size or "default",
         "rounds": args.rounds,
         "machine": machine(),
         "sops": [
@@ -332,7 +337,7 @@ def table(doc: dict[str, Any]) -> str:
     head += f"{'p50 s':>9}{'p95 s':>9}{'waits/case':>12}"
     lines = [
         f"Alur throughput: concurrency {doc['concurrency']}, "
-        f"API pool {doc['api_pool_size']}+10, {doc['n']} cases per phase, "
+        f"API pool {doc['api_pool_size']}, {doc['n']} cases per phase, "
         f"{doc['rounds']} round(s)",
     ]
     for sop in doc["sops"]:
@@ -389,11 +394,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--api-pool-size",
         type=int,
-        default=5,
-        help="the API engine's pool_size (default 5, SQLAlchemy's own)",
+        default=None,
+        help="the API engine's pool_size, with an overflow of 10 (default: the engine's own)",
     )
     args = parser.parse_args(argv)
-    if min(args.n, args.concurrency, args.api_pool_size, args.rounds) < 1 or args.timeout <= 0:
+    pool = 1 if args.api_pool_size is None else args.api_pool_size
+    if min(args.n, args.concurrency, pool, args.rounds) < 1 or args.timeout <= 0:
         parser.error("--n, --concurrency, --rounds, --api-pool-size and --timeout must be positive")
     return args
 
