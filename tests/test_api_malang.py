@@ -8,12 +8,12 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from db.models import AuditEvent, Case, Notification, Task
+from db.models import AuditEvent, Case, Notification, Officer, Task
 from tests.conftest import ApiClient
 
 TIK, KABAG, KASUBAG, STAF = (
@@ -437,3 +437,34 @@ async def test_the_same_key_from_another_officer_is_another_action(api: ApiClien
     )
     assert r.status_code == 202
     await _wait_step(api, number, "perintah")  # the Kabag's action was taken, not dropped
+
+
+async def test_a_deactivated_officer_acts_on_nothing(
+    api: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    """Their token is still valid, but the account is read with the case: 401 on a real case
+    and on an unknown one alike (no case numbers learnt), nothing claimed, nothing in the trail."""
+    number = await file_report(api)
+    await _wait_step(api, number, "penerimaan")
+    headers = await api.as_officer(TIK)
+    with sessions() as s:
+        s.execute(update(Officer).where(Officer.username == TIK).values(active=False))
+        s.commit()
+        before = s.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.case_number == number))
+    try:
+        for case in (number, "MLG-NOPE"):
+            r = await api.http.post(
+                f"/malang/kasus/{case}/penerimaan", json={"keputusan": "teruskan"}, headers=headers
+            )
+            assert r.status_code == 401, r.text
+            assert r.json()["error"]["message"] == "Akun tidak aktif"
+        with sessions() as s:
+            after = s.scalar(
+                select(func.count(AuditEvent.id)).where(AuditEvent.case_number == number)
+            )
+            task = s.scalars(select(Task).where(Task.case_number == number)).one()
+        assert after == before and task.acting_action_id is None and task.status == "open"
+    finally:
+        with sessions() as s:
+            s.execute(update(Officer).where(Officer.username == TIK).values(active=True))
+            s.commit()

@@ -4,13 +4,15 @@ activities' idempotency (a retried activity writes nothing twice)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from threading import Barrier
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, event, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import ActivityEnvironment
@@ -30,7 +32,7 @@ from alur.seed import load_register_csv, seed_officers
 from db.base import Base
 from db.migrate import downgrade, upgrade
 from db.models import AuditEvent, Case, Officer, PopulationRecord, Task
-from db.session import make_engine, make_session_factory, transaction
+from db.session import POOL_SIZE, make_engine, make_session_factory, transaction
 from tests.db_backends import database
 
 TABLES = {
@@ -307,3 +309,29 @@ def test_closing_a_case_cancels_its_open_tasks(factory: sessionmaker[Session]) -
     with factory() as s:
         task = s.scalar(select(Task))
     assert task is not None and task.status == "cancelled"
+
+
+def test_a_busy_worker_reuses_its_connections(db_url: str) -> None:
+    """As many sessions at once as the worker has activity threads, then as many again: the
+    second burst opens no new connection (SQLAlchemy's own pool of 5 opened and closed eleven
+    overflow connections per burst, each running the SQLite pragmas under the file's lock)."""
+    engine = make_engine(db_url)
+    connects: list[object] = []
+    event.listen(engine, "connect", lambda conn, _record: connects.append(conn))
+    everyone = Barrier(POOL_SIZE)
+
+    def one_session(_: int) -> int:
+        with engine.connect() as conn:
+            everyone.wait(timeout=10)  # all sessions open at the same moment
+            return int(conn.execute(text("SELECT 1")).scalar_one())
+
+    try:
+        with ThreadPoolExecutor(POOL_SIZE) as pool:
+            assert sum(pool.map(one_session, range(POOL_SIZE))) == POOL_SIZE
+            first = len(connects)
+            everyone.reset()
+            assert sum(pool.map(one_session, range(POOL_SIZE))) == POOL_SIZE
+        assert first == POOL_SIZE
+        assert len(connects) == first, "the second burst opened new connections"
+    finally:
+        engine.dispose()
