@@ -151,6 +151,9 @@ UnitCheck = Callable[[Session, Case, Officer], dict[str, Any]]
 """For a step taken inside one unit (a MAGESTY OPD): raises Forbidden for an officer of another
 unit, else returns the action's extra fields (the unit the API found the officer serves)."""
 
+UnitFound = dict[str, Any] | Forbidden | None
+"""What a ``UnitCheck`` gave: the fields, its refusal, or None for a step not taken by unit."""
+
 DoneCheck = Callable[[CaseStatus], AlurError | None]
 """The SOP's own answer when the case no longer waits on an officer (closed, with the citizen)."""
 
@@ -272,7 +275,13 @@ class OfficerCases:
         row = self.table.step(kode)
         sop = self.table.sop
         arrival = await run_db(
-            sessions, _arrive, nomor_kasus, sop=sop.kode, step=row.kode, officer=officer
+            sessions,
+            _arrive,
+            nomor_kasus,
+            sop=sop.kode,
+            step=row.kode,
+            officer=officer,
+            unit=self.unit if row.by_unit else None,
         )
         case, officer = arrival.case, arrival.officer
         await self._refused_unless(sessions, case, officer, row.kode, require_agency)
@@ -329,7 +338,7 @@ class OfficerCases:
                 raise refusal
         extra: dict[str, Any] = {}
         if self.unit is not None and row.by_unit:  # the unit first: it names who may act at all
-            extra = await self._unit_fields(sessions, case, officer, row.kode)
+            extra = await self._unit_fields(sessions, case, officer, row.kode, arrival.unit)
         try:
             await self._refused_unless(
                 sessions, case, officer, row.kode, require_step, live, row.kode, officer
@@ -383,15 +392,15 @@ class OfficerCases:
         return live
 
     async def _unit_fields(
-        self, sessions: Any, case: Case, officer: Officer, step: str
+        self, sessions: Any, case: Case, officer: Officer, step: str, found: UnitFound
     ) -> dict[str, Any]:
-        assert self.unit is not None
-        try:
-            fields: dict[str, Any] = await run_db(sessions, self.unit, case, officer)
-        except Forbidden as err:
-            await run_db(sessions, _write_refusal, case, officer, step, err)
-            raise
-        return fields
+        """The unit ``_arrive`` read: its fields, or its refusal written to the trail and
+        raised here, in the pipeline's order."""
+        if isinstance(found, Forbidden):
+            await run_db(sessions, _write_refusal, case, officer, step, found)
+            raise found
+        assert found is not None  # _arrive reads it for every step taken by unit
+        return found
 
 
 # --- database work, each in its own short transaction ----------------------------------------
@@ -408,18 +417,27 @@ class Arrival:
     the workflow is asked)."""
     first: Conflict | None
     """``acted_first``, read only when the recorded step is not the action's."""
+    unit: UnitFound = None
+    """The step's unit check (``UnitCheck``), read here for a step taken by unit: its fields, or
+    the Forbidden it raised, answered later in the pipeline's order."""
     leaving: str | None = None
     """The key of the open task the case is leaving (``case_access.leaving``: an accepted action
     on another turn is on its way in), else None."""
 
 
 def _arrive(
-    session: Session, nomor_kasus: str, *, sop: str, step: str, officer: Officer | str
+    session: Session,
+    nomor_kasus: str,
+    *,
+    sop: str,
+    step: str,
+    officer: Officer | str,
+    unit: UnitCheck | None = None,
 ) -> Arrival:
-    """One session, not four, for every action and every "not yet" answer: under load each
+    """One session, not five, for every action and every "not yet" answer: under load each
     hop through the thread pool cost more than its query (bench: ~25 ms a hop with 25 cases in
-    flight). The officer first (401 before 404), then the case. Nothing is written here; a
-    refusal is written only when one is answered."""
+    flight). The officer first (401 before 404), then the case, its task, and its unit for a step
+    taken by unit. Nothing is written here; a refusal is written only when one is answered."""
     if isinstance(officer, str):
         officer = active_officer(session, officer)
     role = officer.role
@@ -430,7 +448,13 @@ def _arrive(
     first = None
     if recorded is None or recorded.current_step != step:
         first = acted_first(session, case_number=case.case_number, step=step, role=role)
-    return Arrival(case, officer, recorded, first, moving)
+    found: UnitFound = None
+    if unit is not None:
+        try:
+            found = unit(session, case, officer)
+        except Forbidden as err:
+            found = err
+    return Arrival(case, officer, recorded, first, found, moving)
 
 
 def _write_refusal(
