@@ -26,6 +26,9 @@ PAGE = 50
 """Tasks in a page when the client asks for no ``limit``."""
 MAX_PAGE = 500
 """The largest page a client may ask for."""
+MAX_OFFSET = 1_000_000_000
+"""The furthest a page may start: beyond any inbox, and inside the databases' 64-bit integers
+(a larger one was a 500 from SQLite's driver, found by the fuzzer)."""
 
 
 class TaskRead(BaseModel):
@@ -96,7 +99,7 @@ def my_tasks(
     request: Request,
     response: Response,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[TaskRead]:
     """My open tasks: my role in my agency, unassigned or assigned to me, oldest deadline first,
     a page at a time: ``limit`` (50 by default, at most 500) from ``offset``. When there are more,
