@@ -110,24 +110,32 @@ class CaseTrail:
         """Whether this run counts deadlines in working time (``WORKING_TIME_PATCH``)."""
         return self._working_time
 
+    def _standard(self, step: SopStep, opened: datetime) -> DeadlineInput | None:
+        """What the calendar needs to count the step's time standard from ``opened``; None for a
+        step without one."""
+        if step.waktu is None or step.waktu_sisa is None:
+            return None
+        return DeadlineInput(
+            agency=self.case.agency,
+            opened_at=opened,
+            waktu=step.waktu_sisa,
+            hari_kerja=step.hari_kerja,
+            jam=step.jam,
+        )
+
     async def deadline(self, step: SopStep, opened: datetime) -> tuple[datetime | None, str]:
         """The step's deadline and the clock it is counted in. In working time it is computed by
         the calendar activity and so recorded in history; before the patch, on the wall clock."""
         if not self.working_time:
             return due_at(step, opened), "kalender"
-        if step.waktu is None or step.waktu_sisa is None:
+        standard = self._standard(step, opened)
+        if standard is None:
             return None, step.jam
         # A local activity, as the case-record writes: quick, and its result is a marker in the
         # history, so replay takes the recorded deadline and never computes it again.
         result = await workflow.execute_local_activity_method(
             CalendarActivities.batas_waktu,
-            DeadlineInput(
-                agency=self.case.agency,
-                opened_at=opened,
-                waktu=step.waktu_sisa,
-                hari_kerja=step.hari_kerja,
-                jam=step.jam,
-            ),
+            standard,
             start_to_close_timeout=policies.CALENDAR_START_TO_CLOSE,
             retry_policy=policies.DB_RETRY,
             summary=f"batas waktu {step.kode}",
@@ -252,15 +260,7 @@ class CaseTrail:
                 summary=f"buka tugas {o.step.kode}",
             )
             return due
-        standard = None
-        if o.step.waktu is not None and o.step.waktu_sisa is not None:
-            standard = DeadlineInput(
-                agency=self.case.agency,
-                opened_at=o.opened,
-                waktu=o.step.waktu_sisa,
-                hari_kerja=o.step.hari_kerja,
-                jam=o.step.jam,
-            )
+        standard = self._standard(o.step, o.opened)
         found: Deadline | None = await workflow.execute_local_activity_method(
             CaseRecordActivities.enter_step,
             self._enter_input(o, due=None, clock=o.step.jam, deadline=standard),
