@@ -25,6 +25,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
@@ -362,7 +363,13 @@ class OfficerCases:
                 raise Unprocessable(reason, code="keputusan_tidak_sah", detail={"level": task.role})
         if task.key is None:  # a workflow from before task keys: nothing to claim
             raise Conflict("Kasus sedang diproses, coba lagi sebentar lagi", code="case_busy")
-        await run_db(sessions, _claim, case, officer, task, action_id)
+        try:
+            await run_db(sessions, _claim, case, officer, task, action_id)
+        except OperationalError:
+            # The database went away during the claim: its commit may have landed, and the signal
+            # is not sent, so a claim left behind would refuse the officer's retry for CLAIM_FOR.
+            _release_when_back(sessions, task.key, action_id)
+            raise
         try:
             await client.get_workflow_handle(case.workflow_id).signal(row.kode, action)
         except RPCError as err:
@@ -488,6 +495,30 @@ def _claim(session: Session, case: Case, officer: Officer, task: OpenTask, actio
             session.commit()
         raise
     session.commit()
+
+
+_RELEASING: set[asyncio.Task[None]] = set()
+"""Releases waiting for the database (kept referenced until they finish)."""
+RELEASE_RETRY_S = 1.0
+RELEASE_TRIES = 120
+
+
+def _release_when_back(sessions: sessionmaker[Session], task_key: str, action_id: str) -> None:
+    """Release this action's claim, if its commit landed, as soon as the database answers (tried
+    every second for two minutes, then ``CLAIM_FOR`` expires it anyway). It only clears a claim
+    that is still this action's, so it never touches another officer's."""
+
+    async def release() -> None:
+        for _ in range(RELEASE_TRIES):
+            try:
+                await run_db(sessions, _release, task_key, action_id)
+                return
+            except OperationalError:
+                await asyncio.sleep(RELEASE_RETRY_S)
+
+    job = asyncio.get_running_loop().create_task(release())
+    _RELEASING.add(job)
+    job.add_done_callback(_RELEASING.discard)
 
 
 def _release(session: Session, task_key: str, action_id: str) -> None:
