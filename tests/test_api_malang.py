@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -509,3 +510,48 @@ async def test_a_claim_whose_commit_was_lost_is_released_for_the_retry(
             )
         )
     assert refused == 0
+
+
+async def test_an_action_sent_as_the_case_opens_waits_for_its_first_task(
+    dev_env: WorkflowEnvironment, sessions: sessionmaker[Session], demo_officers: list[str]
+) -> None:
+    """The README's walk-through sends its first action the moment the report is filed. On a
+    loaded machine (CI's run-stack test, a worker just restarted) the case had not opened its first
+    task yet, the workflow said so, and the officer got 409 ``case_busy``: every later step of
+    the walk-through then failed. Here the worker comes up 0.5 s after the report is filed and the
+    action is sent; it waits for the task and is accepted. Each of 5 runs, on the dev server."""
+    import httpx
+
+    from activities.dev_outbox import DevOutboxSender
+    from alur.settings import Settings
+    from api.main import create_app
+    from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
+    from worker import build_workers
+
+    for run in range(5):
+        queue = f"late-{run}-{uuid.uuid4().hex[:6]}"
+        settings = Settings(
+            environment="test",
+            task_queue=queue,
+            payload_key=TEST_PAYLOAD_KEY,  # type: ignore[arg-type]
+            public_base_url="http://testserver",
+        )
+        app = create_app(settings, sessions=sessions, temporal=dev_env.client)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            sender = DevOutboxSender()
+            api = ApiClient(http, RunningWorkers(dev_env.client, queue, sender))
+            headers = await api.as_officer(TIK)
+            number = await file_report(api)
+            url = f"/malang/kasus/{number}/penerimaan"
+            action = asyncio.create_task(
+                http.post(url, json={"keputusan": "teruskan"}, headers=headers)
+            )
+            await asyncio.sleep(0.5)
+            ws = build_workers(
+                dev_env.client, task_queue=queue, session_factory=sessions, sender=sender
+            )
+            async with ws[0], ws[1]:
+                r = await action
+                assert r.status_code == 202, (run, r.text)
+                await _wait_step(api, number, "disposisi")

@@ -146,6 +146,13 @@ LEAVING_WAIT_S = 2.0
 colleague's, the level below's) when the case was leaving that turn: the workflow takes it within
 one workflow task, so this bounds only a stalled worker."""
 LEAVING_POLL_S = 0.05
+ENDED = frozenset({"selesai", "ditutup", "ditolak", "kedaluwarsa", "dibatalkan"})
+"""The statuses of a case that has ended: no next task comes."""
+BETWEEN_WAIT_S = 5.0
+"""How long an action waits for a case between steps (just filed, or just past an action) to
+open its next task: the workflow opens it within a workflow task or two, so an officer acting the
+moment a case is filed (the README's walk-through) is not sent back with ``case_busy``; a case
+that stays without a task longer (a worker behind, a notification retrying) still gets it."""
 
 
 UnitCheck = Callable[[Session, Case, Officer], dict[str, Any]]
@@ -332,7 +339,7 @@ class OfficerCases:
         from api.case_access import action_id_for
 
         case = arrival.case
-        live = arrival.recorded or await self._live(client, arrival)
+        live = arrival.recorded or await self._live(client, arrival, sessions)
         if live.task is None and self.done is not None:
             refusal = self.done(live)
             if refusal is not None:
@@ -384,7 +391,9 @@ class OfficerCases:
             pesan=row.accepted.format(kode=row.kode),
         )
 
-    async def _live(self, client: Client, arrival: Arrival) -> CaseStatus:
+    async def _live(
+        self, client: Client, arrival: Arrival, sessions: sessionmaker[Session]
+    ) -> CaseStatus:
         """The workflow's status. While the case leaves its open task for an accepted action
         (``Arrival.leaving``), a status still showing that task means the workflow has not taken
         the action yet: asked again, briefly (``LEAVING_WAIT_S``), so the next officer is not sent
@@ -396,6 +405,26 @@ class OfficerCases:
                 break
             await asyncio.sleep(LEAVING_POLL_S)
             live = await live_status(client, arrival.case)
+        if live.task is None and live.status not in ENDED and not self._done(live):
+            return await self._next_task(sessions, arrival, live)
+        return live
+
+    def _done(self, live: CaseStatus) -> bool:
+        """Whether the SOP says the case no longer waits on an officer (``DoneCheck``)."""
+        return self.done is not None and self.done(live) is not None
+
+    async def _next_task(
+        self, sessions: sessionmaker[Session], arrival: Arrival, live: CaseStatus
+    ) -> CaseStatus:
+        """The case between steps: its next task as the read model records it, once the workflow
+        has written that row (which it does before it shows the task), polled briefly
+        (``BETWEEN_WAIT_S``). ``live`` when none opens in that time: the 409 ``case_busy``."""
+        deadline = asyncio.get_running_loop().time() + BETWEEN_WAIT_S
+        while asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(LEAVING_POLL_S)
+            opened = await run_db(sessions, _recorded, arrival.case, arrival.leaving)
+            if opened is not None:
+                return opened
         return live
 
     async def _unit_fields(
@@ -462,6 +491,13 @@ def _arrive(
         except Forbidden as err:
             found = err
     return Arrival(case, officer, recorded, first, found, moving)
+
+
+def _recorded(session: Session, case: Case, leaving: str | None) -> CaseStatus | None:
+    """Where the read model says the case waits, when a task other than the one it is leaving
+    is open there."""
+    task = open_task(session, case)
+    return None if task is None or task.task_key == leaving else recorded_status(case, task)
 
 
 def _write_refusal(
