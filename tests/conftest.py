@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,16 @@ async def api(
     workers: RunningWorkers, sessions: sessionmaker[Session], demo_officers: list[str]
 ) -> AsyncIterator[ApiClient]:
     """The real API app over the test database and a real worker on the time-skipping server."""
+    async with api_over(workers, sessions) as client:
+        yield client
+
+
+@asynccontextmanager
+async def api_over(
+    workers: RunningWorkers, sessions: sessionmaker[Session]
+) -> AsyncIterator[ApiClient]:
+    """The real API app over ``sessions``, sending to ``workers``' client and task queue (whose
+    workers a test may start later)."""
     import httpx
 
     from alur.settings import Settings

@@ -520,36 +520,23 @@ async def test_an_action_sent_as_the_case_opens_waits_for_its_first_task(
     task yet, the workflow said so, and the officer got 409 ``case_busy``: every later step of
     the walk-through then failed. Here the worker comes up 0.5 s after the report is filed and the
     action is sent; it waits for the task and is accepted. Each of 5 runs, on the dev server."""
-    import httpx
-
     from activities.dev_outbox import DevOutboxSender
-    from alur.settings import Settings
-    from api.main import create_app
-    from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
+    from tests.conftest import RunningWorkers, api_over
     from worker import build_workers
 
     for run in range(5):
         queue = f"late-{run}-{uuid.uuid4().hex[:6]}"
-        settings = Settings(
-            environment="test",
-            task_queue=queue,
-            payload_key=TEST_PAYLOAD_KEY,  # type: ignore[arg-type]
-            public_base_url="http://testserver",
-        )
-        app = create_app(settings, sessions=sessions, temporal=dev_env.client)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            sender = DevOutboxSender()
-            api = ApiClient(http, RunningWorkers(dev_env.client, queue, sender))
+        later = RunningWorkers(dev_env.client, queue, DevOutboxSender())
+        async with api_over(later, sessions) as api:
             headers = await api.as_officer(TIK)
             number = await file_report(api)
             url = f"/malang/kasus/{number}/penerimaan"
             action = asyncio.create_task(
-                http.post(url, json={"keputusan": "teruskan"}, headers=headers)
+                api.http.post(url, json={"keputusan": "teruskan"}, headers=headers)
             )
             await asyncio.sleep(0.5)
             ws = build_workers(
-                dev_env.client, task_queue=queue, session_factory=sessions, sender=sender
+                dev_env.client, task_queue=queue, session_factory=sessions, sender=later.sender
             )
             async with ws[0], ws[1]:
                 r = await action

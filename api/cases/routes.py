@@ -55,7 +55,7 @@ from api.idempotency import IdempotencyKey, idempotency_responses, idempotent, r
 from api.routers.tasks import TaskRead, to_read
 from db.base import utcnow
 from db.models import AuditEvent, Case, Officer, Task
-from workflows.case.models import CaseStatus, OpenTask
+from workflows.case.models import ENDED, CaseStatus, OpenTask
 from workflows.case.step_table import OfficerStep, StepTable
 
 
@@ -146,8 +146,6 @@ LEAVING_WAIT_S = 2.0
 colleague's, the level below's) when the case was leaving that turn: the workflow takes it within
 one workflow task, so this bounds only a stalled worker."""
 LEAVING_POLL_S = 0.05
-ENDED = frozenset({"selesai", "ditutup", "ditolak", "kedaluwarsa", "dibatalkan"})
-"""The statuses of a case that has ended: no next task comes."""
 BETWEEN_WAIT_S = 5.0
 """How long an action waits for a case between steps (just filed, or just past an action) to
 open its next task: the workflow opens it within a workflow task or two, so an officer acting the
@@ -339,11 +337,13 @@ class OfficerCases:
         from api.case_access import action_id_for
 
         case = arrival.case
-        live = arrival.recorded or await self._live(client, arrival, sessions)
+        live = arrival.recorded or await self._live(client, arrival)
         if live.task is None and self.done is not None:
             refusal = self.done(live)
             if refusal is not None:
                 raise refusal
+        if live.task is None and live.status not in ENDED:
+            live = await self._next_task(sessions, arrival, live)
         extra: dict[str, Any] = {}
         if self.unit is not None and row.by_unit:  # the unit first: it names who may act at all
             extra = await self._unit_fields(sessions, case, officer, row.kode, arrival.unit)
@@ -391,9 +391,7 @@ class OfficerCases:
             pesan=row.accepted.format(kode=row.kode),
         )
 
-    async def _live(
-        self, client: Client, arrival: Arrival, sessions: sessionmaker[Session]
-    ) -> CaseStatus:
+    async def _live(self, client: Client, arrival: Arrival) -> CaseStatus:
         """The workflow's status. While the case leaves its open task for an accepted action
         (``Arrival.leaving``), a status still showing that task means the workflow has not taken
         the action yet: asked again, briefly (``LEAVING_WAIT_S``), so the next officer is not sent
@@ -405,13 +403,7 @@ class OfficerCases:
                 break
             await asyncio.sleep(LEAVING_POLL_S)
             live = await live_status(client, arrival.case)
-        if live.task is None and live.status not in ENDED and not self._done(live):
-            return await self._next_task(sessions, arrival, live)
         return live
-
-    def _done(self, live: CaseStatus) -> bool:
-        """Whether the SOP says the case no longer waits on an officer (``DoneCheck``)."""
-        return self.done is not None and self.done(live) is not None
 
     async def _next_task(
         self, sessions: sessionmaker[Session], arrival: Arrival, live: CaseStatus

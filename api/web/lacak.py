@@ -25,6 +25,7 @@ from api.web.templating import render
 from db.models import AuditEvent, Case
 from sop.catalogue import get_sop
 from sop.models import Sop
+from workflows.case.models import ENDED
 
 router = APIRouter(prefix="/lacak", route_class=HalamanRoute, include_in_schema=False)
 
@@ -42,7 +43,6 @@ STATUS = {
     "dibatalkan": "Dibatalkan",
 }
 """A case's status as a citizen reads it."""
-CLOSED = frozenset({"selesai", "ditutup", "ditolak", "kedaluwarsa", "dibatalkan"})
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def langkah_publik(session: Session, case: Case, sop: Sop) -> list[LangkahPublik
             done[step] = at  # the last round's completion
     out = []
     for s in sop.langkah:
-        if s.kode == case.current_step and case.status not in CLOSED:
+        if s.kode == case.current_step and case.status not in ENDED:
             state = "berjalan"
         elif s.kode in done:
             state = "selesai"
@@ -106,7 +106,7 @@ def track(request: Request, nomor: str, session: SessionDep) -> Response:
         sop=sop,
         jenis=case.kind.replace("_", " "),
         status=STATUS.get(case.status, case.status.replace("_", " ").capitalize()),
-        selesai=case.status in CLOSED,
+        selesai=case.status in ENDED,
         langkah=langkah_publik(session, case, sop),
         dibuat=words.waktu_wib(case.created_at),
         diperbarui=words.waktu_wib(case.updated_at),

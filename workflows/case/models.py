@@ -48,6 +48,10 @@ class OpenTask(BaseModel):
     """The task's key in the read model: the row the API claims before it acts."""
 
 
+ENDED = frozenset({"selesai", "ditutup", "ditolak", "kedaluwarsa", "dibatalkan"})
+"""The statuses of a case that has ended, in any SOP: no next step, no next task."""
+
+
 class CaseStatus(BaseModel):
     """What the ``status`` query answers: enough for the API to check an action first."""
 
