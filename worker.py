@@ -40,6 +40,7 @@ from workflows.magelang.layanan import MagestyLayananWorkflow
 from workflows.magelang.statistik import MagestyLaporanStatistikWorkflow
 from workflows.malang.workflow import MalangPengelolaanTIKWorkflow
 from workflows.probolinggo.workflow import ProbolinggoRegistrasiWorkflow
+from workflows.runner import WORKFLOW_RUNNER
 from workflows.trenggalek.workflow import TrenggalekPemanfaatanAplikasiWorkflow
 
 WORKFLOWS: Sequence[type[Any]] = (
@@ -101,6 +102,7 @@ def build_workers(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
+        workflow_runner=WORKFLOW_RUNNER,
         max_cached_workflows=settings.worker_max_cached_workflows,
         activities=[
             records.record_case,

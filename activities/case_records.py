@@ -48,6 +48,17 @@ class RecordCaseInput(BaseModel):
     audit: AuditEntry
 
 
+class CompleteStepInput(BaseModel):
+    """An accepted action closes the step's task."""
+
+    case: CaseRef
+    task_key: str
+    actor: str
+    outcome: str
+    completed_at: datetime
+    audit: list[AuditEntry]
+
+
 class EnterStepInput(BaseModel):
     """A human step opens: its task, the case's current step, an audit line."""
 
@@ -70,17 +81,9 @@ class EnterStepInput(BaseModel):
     deadline: DeadlineInput | None = None
     """The step's time standard, when this activity computes its deadline (runs from
     ``trail.ONE_ACTIVITY_PATCH`` on); ``due_at`` and ``clock`` are then ignored."""
-
-
-class CompleteStepInput(BaseModel):
-    """An accepted action closes the step's task."""
-
-    case: CaseRef
-    task_key: str
-    actor: str
-    outcome: str
-    completed_at: datetime
-    audit: list[AuditEntry]
+    closing: CompleteStepInput | None = None
+    """The step closed just before this one opened (runs from ``trail.CHAINED_PATCH`` on), written
+    in the same transaction: the case never shows both tasks open, or neither."""
 
 
 class RecordAuditInput(BaseModel):
@@ -184,6 +187,8 @@ class CaseRecordActivities:
             deadline = batas_waktu(self._kalender, self._skala, inp.deadline)
             inp = inp.model_copy(update={"due_at": deadline.due_at, "clock": deadline.jam})
         with transaction(self._sessions) as s:
+            if inp.closing is not None:
+                self._close_task(s, inp.closing)
             task = s.scalar(select(Task).where(Task.task_key == inp.task_key))
             if task is None:
                 s.add(
@@ -218,25 +223,26 @@ class CaseRecordActivities:
         """Close the step's task with who acted and the outcome, and how long it took in its clock
         (opened to done, and opened to claimed when it was claimed)."""
         with transaction(self._sessions) as s:
-            task = s.scalar(
-                select(Task).where(Task.task_key == inp.task_key, Task.status == "open")
+            self._close_task(s, inp)
+
+    def _close_task(self, s: Session, inp: CompleteStepInput) -> None:
+        task = s.scalar(select(Task).where(Task.task_key == inp.task_key, Task.status == "open"))
+        durations: dict[str, float | None] = {}
+        if task is not None and task.clock in ("kerja", "kalender"):
+            durations = self._durations(task, inp.completed_at)
+        s.execute(
+            update(Task)
+            .where(Task.task_key == inp.task_key, Task.status == "open")
+            .values(
+                status="done",
+                completed_at=inp.completed_at,
+                completed_by=inp.actor,
+                outcome=inp.outcome,
+                **durations,
             )
-            durations: dict[str, float | None] = {}
-            if task is not None and task.clock in ("kerja", "kalender"):
-                durations = self._durations(task, inp.completed_at)
-            s.execute(
-                update(Task)
-                .where(Task.task_key == inp.task_key, Task.status == "open")
-                .values(
-                    status="done",
-                    completed_at=inp.completed_at,
-                    completed_by=inp.actor,
-                    outcome=inp.outcome,
-                    **durations,
-                )
-            )
-            for entry in inp.audit:
-                _audit(s, inp.case, entry)
+        )
+        for entry in inp.audit:
+            _audit(s, inp.case, entry)
 
     def _durations(self, task: Task, done: datetime) -> dict[str, float | None]:
         """``elapsed_seconds`` (opened to done) and ``waiting_seconds`` (opened to claimed, when

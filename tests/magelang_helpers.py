@@ -41,6 +41,7 @@ from workflows.magelang.models import (
     kode_digest,
     kode_key,
 )
+from workflows.runner import WORKFLOW_RUNNER
 
 AGENCY = "magelang-diskominfostat"
 OPD_NAMA = {kode: nama for kode, nama, _ in SEEDED_OPD}
@@ -179,7 +180,11 @@ async def decoded_payloads(client: Client, history: WorkflowHistory) -> list[byt
 
 async def replay(history: WorkflowHistory) -> None:
     """Replay a history against today's workflow code (non-determinism fails)."""
-    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=data_converter(TEST_PAYLOAD_KEY))
+    replayer = Replayer(
+        workflow_runner=WORKFLOW_RUNNER,
+        workflows=list(WORKFLOWS),
+        data_converter=data_converter(TEST_PAYLOAD_KEY),
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
 

@@ -2,7 +2,9 @@
 tests.record_history_waktu_kerja [NAME]`` writes ``tests/histories/NAME`` (by default
 ``malang_waktu_kerja.json``), which tests/test_replay.py replays with every other Malang history.
 ``malang_waktu_kerja.json`` was recorded before ``trail.ONE_ACTIVITY_PATCH`` (a calendar activity,
-then the task's write, per step); ``malang_buka_langkah.json`` after it (one activity per step).
+then the task's write, per step); ``malang_buka_langkah.json`` after it (one activity per step);
+``malang_bersambung.json`` after ``trail.CHAINED_PATCH`` (a step's close written with the next
+opening).
 
 The case is opened on a Friday at 16.20 WIB on the real calendar (Perpres 21/2023's hours, the
 holidays and cuti bersama): ``penerimaan``'s 15 minutes run 10 minutes on Friday and 5 on Monday,

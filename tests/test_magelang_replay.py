@@ -37,6 +37,7 @@ from worker import build_workers
 from workflows.magelang.akun import MagestyAkunWorkflow
 from workflows.magelang.layanan import MagestyLayananWorkflow
 from workflows.magelang.models import AktivasiInput, JawabanSurvei, KirimUlangInput
+from workflows.runner import WORKFLOW_RUNNER
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 AKUN = "magelang_akun_resend_activate.json"
@@ -104,6 +105,7 @@ async def drive_layanan(
 
 async def _replay(history: WorkflowHistory) -> None:
     replayer = Replayer(
+        workflow_runner=WORKFLOW_RUNNER,
         workflows=[MagestyAkunWorkflow, MagestyLayananWorkflow],
         data_converter=data_converter(TEST_PAYLOAD_KEY),
     )

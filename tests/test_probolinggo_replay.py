@@ -30,6 +30,7 @@ from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
 from worker import build_workers
 from workflows.probolinggo.models import Isian, StatusWarga
 from workflows.probolinggo.workflow import ProbolinggoRegistrasiWorkflow
+from workflows.runner import WORKFLOW_RUNNER
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 RECORDED = HISTORIES / "probolinggo_resident_wrong_otp_resend.json"
@@ -57,7 +58,11 @@ async def drive(env: WorkflowEnvironment, queue: str, sessions: sessionmaker[Ses
 
 
 async def _replay(history: WorkflowHistory) -> None:
-    replayer = Replayer(workflows=[W], data_converter=data_converter(TEST_PAYLOAD_KEY))
+    replayer = Replayer(
+        workflow_runner=WORKFLOW_RUNNER,
+        workflows=[W],
+        data_converter=data_converter(TEST_PAYLOAD_KEY),
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
 

@@ -51,6 +51,7 @@ from tests.probolinggo_helpers import (
 )
 from worker import build_workers
 from workflows.probolinggo.models import AturanRegistrasi, Isian, StatusWarga
+from workflows.runner import WORKFLOW_RUNNER
 
 KOTA = StatusWarga.warga_kota
 LUAR = StatusWarga.warga_luar_kota
@@ -411,7 +412,11 @@ async def test_every_late_step_is_recorded_and_the_registration_still_succeeds(
     )
     assert case_row(sessions, rid).sla_breached
     # the whole history, breaches and updates included, replays on the current code
-    replayer = Replayer(workflows=[W], data_converter=data_converter(TEST_PAYLOAD_KEY))
+    replayer = Replayer(
+        workflow_runner=WORKFLOW_RUNNER,
+        workflows=[W],
+        data_converter=data_converter(TEST_PAYLOAD_KEY),
+    )
     replay = await replayer.replay_workflow(
         await handle.fetch_history(), raise_on_replay_failure=False
     )

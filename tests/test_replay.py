@@ -12,6 +12,7 @@ from temporalio.worker import Replayer
 from alur.temporal import data_converter
 from tests.conftest import TEST_PAYLOAD_KEY
 from workflows.malang.workflow import MalangPengelolaanTIKWorkflow
+from workflows.runner import WORKFLOW_RUNNER
 
 HISTORIES = sorted((Path(__file__).resolve().parent / "histories").glob("malang_*.json"))
 
@@ -20,7 +21,9 @@ HISTORIES = sorted((Path(__file__).resolve().parent / "histories").glob("malang_
 async def test_recorded_malang_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json("malang-replay", path.read_text())
     replayer = Replayer(
-        workflows=[MalangPengelolaanTIKWorkflow], data_converter=data_converter(TEST_PAYLOAD_KEY)
+        workflow_runner=WORKFLOW_RUNNER,
+        workflows=[MalangPengelolaanTIKWorkflow],
+        data_converter=data_converter(TEST_PAYLOAD_KEY),
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

@@ -23,6 +23,7 @@ from db.session import make_engine, make_session_factory
 from tests import trenggalek_helpers as t
 from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
 from worker import build_workers
+from workflows.runner import WORKFLOW_RUNNER
 from workflows.trenggalek.workflow import TrenggalekPemanfaatanAplikasiWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
@@ -50,6 +51,7 @@ async def drive(env: WorkflowEnvironment, queue: str) -> str:
 async def _replay(history_json: str) -> None:
     history = WorkflowHistory.from_json("trenggalek-replay", history_json)
     replayer = Replayer(
+        workflow_runner=WORKFLOW_RUNNER,
         workflows=[TrenggalekPemanfaatanAplikasiWorkflow],
         data_converter=data_converter(TEST_PAYLOAD_KEY),
     )

@@ -37,6 +37,7 @@ from tests.conftest import TEST_PAYLOAD_KEY, RunningWorkers
 from worker import WORKFLOWS, build_workers
 from workflows.malang.models import Perintah
 from workflows.probolinggo.models import StatusWarga
+from workflows.runner import WORKFLOW_RUNNER
 
 WIB = ZoneInfo("Asia/Jakarta")
 CAL = Kalender()
@@ -421,7 +422,11 @@ async def test_a_history_recorded_with_working_time_replays(
     history = await h.fetch_history()
     markers = [e for e in history.events if e.HasField("marker_recorded_event_attributes")]
     assert markers, "the deadlines are recorded"
-    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=data_converter(TEST_PAYLOAD_KEY))
+    replayer = Replayer(
+        workflow_runner=WORKFLOW_RUNNER,
+        workflows=list(WORKFLOWS),
+        data_converter=data_converter(TEST_PAYLOAD_KEY),
+    )
     await replayer.replay_workflow(history)
 
 

@@ -370,6 +370,7 @@ class OfficerCases:
                 raise Unprocessable(reason, code="keputusan_tidak_sah", detail={"level": task.role})
         if task.key is None:  # a workflow from before task keys: nothing to claim
             raise Conflict("Kasus sedang diproses, coba lagi sebentar lagi", code="case_busy")
+        await _released(task.key)
         try:
             await run_db(sessions, _claim, case, officer, task, action_id)
         except OperationalError:
@@ -525,10 +526,21 @@ def _claim(session: Session, case: Case, officer: Officer, task: OpenTask, actio
     session.commit()
 
 
-_RELEASING: set[asyncio.Task[None]] = set()
-"""Releases waiting for the database (kept referenced until they finish)."""
+_RELEASING: dict[str, asyncio.Task[None]] = {}
+"""Releases waiting for the database, by task key (kept referenced until they finish)."""
 RELEASE_RETRY_S = 1.0
 RELEASE_TRIES = 120
+RELEASE_WAIT_S = 3.0
+"""How long an action on a task waits for that task's pending release (``_released``)."""
+
+
+async def _released(task_key: str) -> None:
+    """Wait, briefly, for a release of this task's claim that this process still owes: the
+    officer's retry right after a lost commit would otherwise race the release and be told they
+    themselves already acted. A database still away fails the claim with 503 anyway."""
+    pending = _RELEASING.get(task_key)
+    if pending is not None:
+        await asyncio.wait([pending], timeout=RELEASE_WAIT_S)
 
 
 def _release_when_back(sessions: sessionmaker[Session], task_key: str, action_id: str) -> None:
@@ -545,8 +557,13 @@ def _release_when_back(sessions: sessionmaker[Session], task_key: str, action_id
                 await asyncio.sleep(RELEASE_RETRY_S)
 
     job = asyncio.get_running_loop().create_task(release())
-    _RELEASING.add(job)
-    job.add_done_callback(_RELEASING.discard)
+    _RELEASING[task_key] = job
+
+    def forget(done: asyncio.Task[None]) -> None:
+        if _RELEASING.get(task_key) is done:
+            del _RELEASING[task_key]
+
+    job.add_done_callback(forget)
 
 
 def _release(session: Session, task_key: str, action_id: str) -> None:

@@ -53,7 +53,7 @@ class HumanSteps:
         self.sop = sop
         self.case = case
         self.unit = unit
-        self.trail = CaseTrail(case)
+        self.trail = CaseTrail(case, chain=True)
         self.inbox: list[InboxItem] = []
         self.seen: set[str] = set()
         self.task: OpenTask | None = None
@@ -102,10 +102,9 @@ class HumanSteps:
         key = task_key(self.case, code, round, role)
 
         def show(due: datetime | None) -> None:
-            workflow.upsert_search_attributes(
-                [SA_STEP.value_set(code), SA_STATUS.value_set(status)]
+            self.trail.show_wait(
+                step.pelaksana, due, also=[SA_STEP.value_set(code), SA_STATUS.value_set(status)]
             )
-            self.trail.show_wait(step.pelaksana, due)
             workflow.set_current_details(f"Menunggu {code} oleh {step.pelaksana}: {title}")
 
         opening = Opening(
@@ -258,8 +257,15 @@ class HumanSteps:
         except ActivityError:
             workflow.logger.warning("assignment notice for %s not sent", step.kode)
 
+    async def flush(self) -> None:
+        """Write the step just closed now, before a record of the SOP's own (``CaseTrail.flush``):
+        the read model then has the steps in the order the workflow took them."""
+        await self.trail.flush()
+
     async def settle(self) -> None:
-        """Wait for escalations still being sent, so none is cut off when the case closes."""
+        """Write the step just closed, and wait for escalations still being sent, so none is cut
+        off when the case closes or continues as new."""
+        await self.trail.flush()
         while self._escalations:
             await self._escalations.pop(0)
 

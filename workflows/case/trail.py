@@ -19,6 +19,7 @@ their wall-clock deadlines on replay.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,8 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from temporalio.common import SearchAttributeUpdate
+
     from activities.calendar import CalendarActivities, Deadline, DeadlineInput
     from activities.case_records import (
         AuditEntry,
@@ -47,6 +50,15 @@ ONE_ACTIVITY_PATCH = "buka-langkah-sekali"
 """Runs started after this patch open a step with one local activity that computes the deadline
 and writes the task (``CaseRecordActivities.enter_step`` with ``deadline``), and show the step's
 search attributes after it. Runs started before keep the calendar activity, then the write."""
+
+CHAINED_PATCH = "langkah-bersambung"
+"""Runs of officer steps started after this patch write a closed step together with the step that
+opens next: one local activity and one transaction (``enter_step`` with ``closing``) instead of two,
+and one search-attribute update per opening (step, status, role and deadline together) instead of
+two, with no unset of the role in between. A closed step that no opening follows straight away is
+written before any other write of the trail (``flush``) or as soon as the workflow waits on anything
+else (``_write_soon``), so the read model never lags behind a wait. Runs started before keep their
+two writes and three updates on replay."""
 
 KEYS_PATCH = "audit-keys-by-content"
 """Runs started before this patch keep their positional audit keys, so replay and retries of a
@@ -92,7 +104,9 @@ class Opening:
 class CaseTrail:
     """Writes one case's tasks and audit lines, each keyed by what it is about."""
 
-    def __init__(self, case: CaseRef) -> None:
+    def __init__(self, case: CaseRef, *, chain: bool = False) -> None:
+        """``chain``: write a closed step with the next opening (``CHAINED_PATCH``), for the
+        officers' steps, where the SOP moves straight from one step to the next."""
         self.case = case
         self.sla_breached = False
         self._by_content = workflow.patched(KEYS_PATCH)
@@ -103,6 +117,14 @@ class CaseTrail:
         # task is replayed after a signal failed it (a nondeterminism the dev server showed).
         self._working_time = workflow.patched(WORKING_TIME_PATCH)
         self._one_activity = self._working_time and workflow.patched(ONE_ACTIVITY_PATCH)
+        self._chained = chain and self._one_activity and workflow.patched(CHAINED_PATCH)
+        self._closing: CompleteStepInput | None = None
+        self._writer: asyncio.Task[None] | None = None
+
+    @property
+    def chained(self) -> bool:
+        """Whether this run writes a closed step with the next opening (``CHAINED_PATCH``)."""
+        return self._chained
 
     # --- deadlines ------------------------------------------------------------------------------
     @property
@@ -142,13 +164,25 @@ class CaseTrail:
         )
         return result.due_at, result.jam
 
-    def show_wait(self, role: str, due: datetime | None) -> None:
-        """The open step's role and deadline as search attributes (working-time runs only)."""
+    def show_wait(
+        self, role: str, due: datetime | None, also: list[SearchAttributeUpdate[Any]] | None = None
+    ) -> None:
+        """The open step's role and deadline as search attributes (working-time runs only), with
+        ``also`` (the step and status) in the same update from ``CHAINED_PATCH`` on; before it,
+        ``also`` is its own update, first, as those runs recorded."""
+        also = also or []
+        if also and not self._chained:
+            workflow.upsert_search_attributes(also)
+            also = []
         if not self.working_time:
+            if also:
+                workflow.upsert_search_attributes(also)
             return
         # A step without a time standard (none of the four SOPs opens one) keeps the last one's.
         workflow.upsert_search_attributes(
-            [SA_ROLE.value_set(role)] + ([SA_DUE_AT.value_set(due)] if due is not None else [])
+            also
+            + [SA_ROLE.value_set(role)]
+            + ([SA_DUE_AT.value_set(due)] if due is not None else [])
         )
 
     def clear_wait(self) -> None:
@@ -227,7 +261,8 @@ class CaseTrail:
         detail: dict[str, Any] | None = None,
         about: str | None = None,
     ) -> None:
-        """Write one audit line now."""
+        """Write one audit line now (after a closed step still to be written)."""
+        await self.flush()
         entry = self.entry(
             step,
             round,
@@ -261,9 +296,15 @@ class CaseTrail:
             )
             return due
         standard = self._standard(o.step, o.opened)
+        inp = self._enter_input(o, due=None, clock=o.step.jam, deadline=standard)
+        if self._chained:
+            # Taken before anything awaits, so ``_write_soon`` finds nothing left to write.
+            inp.closing, self._closing = self._closing, None
+        else:
+            await self.flush()
         found: Deadline | None = await workflow.execute_local_activity_method(
             CaseRecordActivities.enter_step,
-            self._enter_input(o, due=None, clock=o.step.jam, deadline=standard),
+            inp,
             start_to_close_timeout=policies.DB_START_TO_CLOSE,
             retry_policy=policies.DB_RETRY,
             summary=f"buka tugas {o.step.kode}",
@@ -341,23 +382,44 @@ class CaseTrail:
                 about=key,
             )
         )
-        await record(
-            CaseRecordActivities.complete_step,
-            CompleteStepInput(
-                case=self.case,
-                task_key=key,
-                actor=actor,
-                outcome=outcome,
-                completed_at=done,
-                audit=lines,
-            ),
-            summary=f"tutup tugas {step.kode}",
+        closing = CompleteStepInput(
+            case=self.case,
+            task_key=key,
+            actor=actor,
+            outcome=outcome,
+            completed_at=done,
+            audit=lines,
         )
+        if self._chained:
+            self._closing = closing
+            self._writer = asyncio.create_task(self._write_soon(step.kode))
+            return
+        await self._write_closing(closing, step.kode)
+
+    async def _write_closing(self, closing: CompleteStepInput, code: str) -> None:
+        await record(CaseRecordActivities.complete_step, closing, summary=f"tutup tugas {code}")
         self.clear_wait()
+
+    async def _write_soon(self, code: str) -> None:
+        """Runs when the workflow next waits: the closed step goes on its own unless an opening
+        took it first (an opening takes it before anything awaits, so it always does when the SOP
+        moves straight on)."""
+        closing, self._closing = self._closing, None
+        if closing is not None:
+            await self._write_closing(closing, code)
+
+    async def flush(self) -> None:
+        """Write a closed step still waiting for the next opening, before a write of another
+        kind (an audit line, a breach, the SOP's own records, the case's close) or a
+        continue-as-new, so the read model keeps the workflow's order."""
+        while self._writer is not None:
+            writer, self._writer = self._writer, None
+            await writer
 
     async def breach(self, *, key: str, step: SopStep, round: int, due: datetime | None) -> None:
         """The step passed its time standard: the task turns overdue, the case is flagged, and
         ``sla_terlampaui`` is written; whoever waits keeps waiting."""
+        await self.flush()
         self.sla_breached = True
         workflow.upsert_search_attributes([SA_SLA_BREACHED.value_set(True)])
         await record(

@@ -96,6 +96,7 @@ class MagestyLayananWorkflow(OfficerCase, table=LANGKAH, id_prefix="magesty"):
         selesai = LayananSelesaiInput(
             case_number=inp.case_number, oleh=aksi.actor.username, at=workflow.now(), **output
         )
+        await steps.flush()
         await record(MagestyActivities.catat_pelayanan, selesai, summary="catat hasil layanan")
         await self._kabari(inp, self._pesan_hasil(inp, aksi))
         survei_status = await self._survei(inp)

@@ -150,6 +150,7 @@ class TrenggalekPemanfaatanAplikasiWorkflow(OfficerCase, table=LANGKAH, id_prefi
             round=self._round,
             assignee=usulan.pengusul if code in PENGUSUL_STEPS else None,
         )
+        await self._steps.flush()
         await record(
             TrenggalekActivities.simpan_versi,
             SimpanVersiInput(
@@ -205,6 +206,7 @@ class TrenggalekPemanfaatanAplikasiWorkflow(OfficerCase, table=LANGKAH, id_prefi
             disetujui_pada=approved_at,
             at=workflow.now(),
         )
+        await self._steps.flush()
         await record(
             TrenggalekActivities.terbitkan_halaman, page, summary="terbitkan halaman publik"
         )
