@@ -53,6 +53,20 @@ STEPS = (
 )
 """The SOP's seven steps in order."""
 
+ONE_REVISION = [
+    ("penerimaan", 1),
+    ("disposisi", 1),
+    ("perintah", 1),
+    ("draf_tanggapan", 1),
+    ("pengajuan_draf", 1),
+    ("telaah", 1),
+    ("draf_tanggapan", 2),
+    ("pengajuan_draf", 2),
+    ("telaah", 2),
+    ("penyampaian", 1),
+]
+"""The tasks of a case sent back once at telaah, as (step, round), in order."""
+
 DRAFT = "Lampu akan diperbaiki besok."
 
 Handle = WorkflowHandle[MalangPengelolaanTIKWorkflow, HasilLaporan]

@@ -11,30 +11,49 @@ import asyncio
 import threading
 import time
 import uuid
+from collections import Counter
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from activities.dev_outbox import DevOutboxSender
 from activities.senders import Outgoing, SentMessage
 from tests.malang_helpers import (
     ACT,
+    ONE_REVISION,
     STEPS,
     add_contact,
     audit,
     case_number,
     case_row,
+    draft,
+    drive_to,
+    finish_from,
     laporan,
     result_of,
+    review,
     start,
     steps_of,
+    submit_draft,
     tasks,
     wait_step,
 )
 from worker import build_workers
 
 CITIZEN_PHONE = "+6281311113333"
+
+
+def _workers(
+    env: WorkflowEnvironment, sessions: sessionmaker[Session], sender: DevOutboxSender | None = None
+) -> tuple[str, list[Worker]]:
+    """Alur's workers on a fresh queue of the test's server."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    sender = sender or DevOutboxSender()
+    return queue, build_workers(
+        env.client, task_queue=queue, session_factory=sessions, sender=sender
+    )
 
 
 def _count(history_events: list[object], kind: int) -> int:
@@ -44,10 +63,7 @@ def _count(history_events: list[object], kind: int) -> int:
 async def test_a_straight_malang_case_writes_each_step_change_once(
     ts_env: WorkflowEnvironment, sessions: sessionmaker[Session]
 ) -> None:
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    ws = build_workers(
-        ts_env.client, task_queue=queue, session_factory=sessions, sender=DevOutboxSender()
-    )
+    queue, ws = _workers(ts_env, sessions)
     number = case_number()
     async with ws[0], ws[1]:
         h = await start(ts_env.client, queue, laporan(number))
@@ -102,9 +118,8 @@ async def test_the_last_step_is_written_before_the_citizen_is_told(
     """No opening follows penyampaian: its close goes on its own as soon as the workflow waits for
     the reply to be sent, so a slow SMS provider never leaves the task open in the officers'
     inbox."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
     sender = GatedSender()
-    ws = build_workers(ts_env.client, task_queue=queue, session_factory=sessions, sender=sender)
+    queue, ws = _workers(ts_env, sessions, sender)
     number = case_number()
     add_contact(sessions, number, CITIZEN_PHONE)
     async with ws[0], ws[1]:
@@ -129,3 +144,45 @@ async def test_the_last_step_is_written_before_the_citizen_is_told(
         result = await result_of(h)
     assert result.status == "selesai"
     assert [(t.step, t.status) for t in tasks(sessions, number)] == [(s, "done") for s in STEPS]
+
+
+async def test_burst_across_continue_as_new_keeps_tasks_and_trail_in_order(
+    dev_env: WorkflowEnvironment, sessions: sessionmaker[Session]
+) -> None:
+    """Across Malang's continue-as-new: a burst of actions, one refused right after its step
+    closed, leaves the read model as the workflow took it (tasks once each, in order; each step
+    opened before it closed, and closed before the next opened). On the dev server: the
+    time-skipping server can lose a signal that races a continue-as-new (see ``dev_env``)."""
+    queue, ws = _workers(dev_env, sessions)
+    number = case_number()
+    async with ws[0], ws[1]:
+        h = await start(dev_env.client, queue, laporan(number, max_rounds_per_run=1))
+        await drive_to(h, "draf_tanggapan")
+        # round 1 in one burst, its verdict a revision (the run continues as new), then a stale
+        # submit for the step just closed (refused in the next run), then round 2's draft
+        await draft(h, "Draf 1")
+        await review(h, approve=False, notes="Catatan 1")
+        await submit_draft(h)
+        await draft(h, "Draf 2")
+        await wait_step(h, "telaah", round=2)
+        result = await finish_from(h, "telaah")
+    assert result.status == "selesai" and result.rounds == 2
+
+    rows = tasks(sessions, number)
+    assert all(t.status == "done" for t in rows), [(t.step, t.round, t.status) for t in rows]
+    keys = Counter(t.task_key for t in rows)
+    assert all(n == 1 for n in keys.values()), keys
+    assert [(t.step, t.round) for t in rows] == ONE_REVISION
+    lines = audit(sessions, number)
+    order = [
+        (e.step, e.round, e.event)
+        for e in lines
+        if e.event in ("langkah_dimulai", "langkah_selesai")
+    ]
+    assert order == [
+        (t.step, t.round, ev) for t in rows for ev in ("langkah_dimulai", "langkah_selesai")
+    ]
+    refused = [e for e in lines if e.event == "aksi_ditolak"]
+    assert len(refused) == 1 and refused[0].step == "pengajuan_draf", refused
+    assert Counter(e.event_key for e in lines).most_common(1)[0][1] == 1
+    assert lines[-1].event == "kasus_selesai"

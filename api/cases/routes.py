@@ -526,21 +526,21 @@ def _claim(session: Session, case: Case, officer: Officer, task: OpenTask, actio
     session.commit()
 
 
-_RELEASING: dict[str, asyncio.Task[None]] = {}
+_RELEASING: dict[str, set[asyncio.Task[None]]] = {}
 """Releases waiting for the database, by task key (kept referenced until they finish)."""
 RELEASE_RETRY_S = 1.0
 RELEASE_TRIES = 120
 RELEASE_WAIT_S = 3.0
-"""How long an action on a task waits for that task's pending release (``_released``)."""
+"""How long an action on a task waits for that task's pending releases (``_released``)."""
 
 
 async def _released(task_key: str) -> None:
-    """Wait, briefly, for a release of this task's claim that this process still owes: the
+    """Wait, briefly, for the releases of this task's claims that this process still owes: the
     officer's retry right after a lost commit would otherwise race the release and be told they
     themselves already acted. A database still away fails the claim with 503 anyway."""
     pending = _RELEASING.get(task_key)
-    if pending is not None:
-        await asyncio.wait([pending], timeout=RELEASE_WAIT_S)
+    if pending:
+        await asyncio.wait(set(pending), timeout=RELEASE_WAIT_S)
 
 
 def _release_when_back(sessions: sessionmaker[Session], task_key: str, action_id: str) -> None:
@@ -557,11 +557,13 @@ def _release_when_back(sessions: sessionmaker[Session], task_key: str, action_id
                 await asyncio.sleep(RELEASE_RETRY_S)
 
     job = asyncio.get_running_loop().create_task(release())
-    _RELEASING[task_key] = job
+    _RELEASING.setdefault(task_key, set()).add(job)
 
     def forget(done: asyncio.Task[None]) -> None:
-        if _RELEASING.get(task_key) is done:
-            del _RELEASING[task_key]
+        jobs = _RELEASING.get(task_key, set())
+        jobs.discard(done)
+        if not jobs:
+            _RELEASING.pop(task_key, None)
 
     job.add_done_callback(forget)
 

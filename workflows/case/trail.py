@@ -297,10 +297,10 @@ class CaseTrail:
             return due
         standard = self._standard(o.step, o.opened)
         inp = self._enter_input(o, due=None, clock=o.step.jam, deadline=standard)
-        if self._chained:
-            # Taken before anything awaits, so ``_write_soon`` finds nothing left to write.
-            inp.closing, self._closing = self._closing, None
-        else:
+        # Taken before anything awaits, so ``_write_soon`` finds nothing left to write; a close
+        # already on its way (the SOP waited on something between the steps) lands first.
+        inp.closing, self._closing = (self._closing, None) if self._chained else (None, None)
+        if inp.closing is None:
             await self.flush()
         found: Deadline | None = await workflow.execute_local_activity_method(
             CaseRecordActivities.enter_step,
@@ -412,9 +412,13 @@ class CaseTrail:
         """Write a closed step still waiting for the next opening, before a write of another
         kind (an audit line, a breach, the SOP's own records, the case's close) or a
         continue-as-new, so the read model keeps the workflow's order."""
+        # The task stays referenced once done (awaiting a done task does not yield), so a second
+        # caller waits for the same write instead of passing a write still in flight.
         while self._writer is not None:
-            writer, self._writer = self._writer, None
+            writer = self._writer
             await writer
+            if self._writer is writer:
+                return
 
     async def breach(self, *, key: str, step: SopStep, round: int, due: datetime | None) -> None:
         """The step passed its time standard: the task turns overdue, the case is flagged, and
