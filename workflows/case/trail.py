@@ -121,11 +121,6 @@ class CaseTrail:
         self._closing: CompleteStepInput | None = None
         self._writer: asyncio.Task[None] | None = None
 
-    @property
-    def chained(self) -> bool:
-        """Whether this run writes a closed step with the next opening (``CHAINED_PATCH``)."""
-        return self._chained
-
     # --- deadlines ------------------------------------------------------------------------------
     @property
     def working_time(self) -> bool:
@@ -174,9 +169,7 @@ class CaseTrail:
         if also and not self._chained:
             workflow.upsert_search_attributes(also)
             also = []
-        if not self.working_time:
-            if also:
-                workflow.upsert_search_attributes(also)
+        if not self.working_time:  # never chained: ``also`` went out above
             return
         # A step without a time standard (none of the four SOPs opens one) keeps the last one's.
         workflow.upsert_search_attributes(
