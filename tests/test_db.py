@@ -24,6 +24,7 @@ from activities.case_records import (
     CloseCaseInput,
     CompleteStepInput,
     EnterStepInput,
+    RecordAuditInput,
     RecordCaseInput,
 )
 from alur.case_ref import CaseRef
@@ -74,6 +75,18 @@ def factory(db_engine: Engine) -> sessionmaker[Session]:
 
 def _entry(key: str, event: str, at: datetime = T0) -> AuditEntry:
     return AuditEntry(key=key, step="disposisi", round=1, event=event, at=at)
+
+
+def _opened(audit_key: str) -> RecordCaseInput:
+    return RecordCaseInput(
+        case=CASE,
+        kind="pengaduan",
+        channel="website",
+        subject="Lampu",
+        status="diterima",
+        opened_at=T0,
+        audit=_entry(audit_key, "kasus_dibuka"),
+    )
 
 
 def test_migrations_create_every_table_and_downgrade_removes_them(db_url: str) -> None:
@@ -194,15 +207,7 @@ def test_register_csv_loads_once(factory: sessionmaker[Session]) -> None:
 def test_case_record_activities_write_once_when_retried(factory: sessionmaker[Session]) -> None:
     acts = CaseRecordActivities(factory)
     env = ActivityEnvironment()
-    opened = RecordCaseInput(
-        case=CASE,
-        kind="pengaduan",
-        channel="website",
-        subject="Lampu",
-        status="diterima",
-        opened_at=T0,
-        audit=_entry("a1", "kasus_dibuka"),
-    )
+    opened = _opened("a1")
     enter = EnterStepInput(
         case=CASE,
         task_key="malang-MLG-DB-1/disposisi/1",
@@ -335,3 +340,95 @@ def test_a_busy_worker_reuses_its_connections(db_url: str) -> None:
         assert len(connects) == first, "the second burst opened new connections"
     finally:
         engine.dispose()
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def test_case_record_writes_read_nothing_after_their_first_write(
+    db_engine: Engine, factory: sessionmaker[Session]
+) -> None:
+    """Every case-record activity reads what it needs before it writes: SQLite holds its one write
+    lock from a transaction's first write to its commit, and the API's claims and every other
+    case's writes wait on it (``make bench``: an officer's claim waited 1.2 s at p95 while a
+    step's close read its trail lines between its writes). Runs each activity twice, the second
+    time as a retry that finds its rows; a chained close (a step closed with the next one's
+    opening) and a workflow's refusal (which frees a claimed task) included."""
+    runs: list[list[str]] = []
+    event.listen(
+        db_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_a: runs[-1].append(statement.lstrip().split()[0].upper()),
+    )
+    acts = CaseRecordActivities(factory)
+    env = ActivityEnvironment()
+    first = "malang-MLG-DB-1/penerimaan/1"
+    second = "malang-MLG-DB-1/disposisi/1"
+
+    def opening(
+        key: str, step: str, audit: str, closing: CompleteStepInput | None
+    ) -> EnterStepInput:
+        return EnterStepInput(
+            case=CASE,
+            task_key=key,
+            step=step,
+            round=1,
+            role="kabag",
+            assignee=None,
+            title=step,
+            status="diproses",
+            opened_at=T0,
+            due_at=T0 + timedelta(minutes=15),
+            clock="kalender",
+            audit=_entry(audit, "langkah_dimulai"),
+            closing=closing,
+        )
+
+    refused = _entry("c4", "aksi_ditolak").model_copy(update={"action_id": "act-1"})
+    done = CompleteStepInput(
+        case=CASE,
+        task_key=first,
+        actor="malang.kabag",
+        outcome="selesai",
+        completed_at=T0 + timedelta(minutes=5),
+        audit=[_entry("c5", "aksi_diterima"), _entry("c6", "langkah_selesai")],
+    )
+    steps = [
+        (acts.record_case, _opened("c1")),
+        (acts.enter_step, opening(first, "penerimaan", "c2", None)),
+        (
+            acts.record_breach,
+            BreachInput(case=CASE, task_key=first, audit=_entry("c3", "sla_terlampaui")),
+        ),
+        (acts.record_audit, RecordAuditInput(case=CASE, audit=refused)),
+        (acts.enter_step, opening(second, "disposisi", "c7", done)),
+        (
+            acts.complete_step,
+            done.model_copy(
+                update={"task_key": second, "audit": [_entry("c8", "langkah_selesai")]}
+            ),
+        ),
+        (
+            acts.close_case,
+            CloseCaseInput(
+                case=CASE,
+                status="selesai",
+                closed_at=T0 + timedelta(hours=1),
+                audit=_entry("c9", "kasus_selesai"),
+            ),
+        ),
+    ]
+    for attempt in range(2):
+        for fn, inp in steps:
+            runs.append([])
+            env.run(fn, inp)
+            statements = [s for s in runs[-1] if s not in ("BEGIN", "COMMIT", "ROLLBACK")]
+            wrote = [i for i, s in enumerate(statements) if s in WRITES]
+            if attempt == 0 or wrote:
+                assert wrote, f"{fn.__name__} wrote nothing"
+                assert "SELECT" not in statements[wrote[0] :], (fn.__name__, statements)
+    with factory() as s:
+        events = s.scalars(select(AuditEvent.event_key).order_by(AuditEvent.id)).all()
+        tasks = {t.task_key: t.status for t in s.scalars(select(Task))}
+    assert events == ["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"]
+    assert tasks == {first: "done", second: "done"}
