@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
@@ -112,13 +112,16 @@ class CloseCaseInput(BaseModel):
     audit: AuditEntry
 
 
-def _fresh_audit(session: Session, case: CaseRef, entries: list[AuditEntry]) -> list[AuditEvent]:
+def _fresh_audit(
+    session: Session, case: CaseRef, entries: list[AuditEntry]
+) -> list[dict[str, Any]]:
     """The rows of ``entries`` not in the trail yet (a replayed activity writes nothing twice).
 
-    Read before the transaction writes anything, and added after its updates: SQLite holds its one
-    write lock from a transaction's first write to its commit, so a read between them holds it
-    longer, and in a busy process every statement may also wait for the GIL while it holds it.
-    The API's claims and the other cases' writes wait on that lock (``tests/test_record_order``)."""
+    Read before the transaction writes anything, and written after its updates in one statement:
+    SQLite holds its one write lock from a transaction's first write to its commit, so a read or
+    a statement more between them holds it longer, and in a busy process every statement may
+    also wait for the GIL while it holds it. The API's claims and the other cases' writes wait on
+    that lock (``tests/test_db.py``)."""
     keys = {entry.key for entry in entries}
     seen = set(session.scalars(select(AuditEvent.event_key).where(AuditEvent.event_key.in_(keys))))
     rows = []
@@ -127,21 +130,21 @@ def _fresh_audit(session: Session, case: CaseRef, entries: list[AuditEntry]) -> 
             continue
         seen.add(entry.key)
         rows.append(
-            AuditEvent(
-                event_key=entry.key,
-                workflow_id=case.workflow_id,
-                case_number=case.case_number,
+            {
+                "event_key": entry.key,
+                "workflow_id": case.workflow_id,
+                "case_number": case.case_number,
                 **entry.model_dump(exclude={"key"}),
-            )
+            }
         )
     return rows
 
 
 def _write_audit(
-    session: Session, case: CaseRef, entries: list[AuditEntry], rows: list[AuditEvent]
+    session: Session, case: CaseRef, entries: list[AuditEntry], rows: list[dict[str, Any]]
 ) -> None:
-    """Write the trail lines ``_fresh_audit`` found new; an ``aksi_ditolak`` for an action the API
-    claimed the task for frees the task again (the workflow refused it)."""
+    """Write the trail lines ``_fresh_audit`` found new, in one statement; an ``aksi_ditolak`` for
+    an action the API claimed the task for frees the task again (the workflow refused it)."""
     for entry in entries:
         if entry.event == "aksi_ditolak" and entry.action_id is not None:
             session.execute(
@@ -151,7 +154,8 @@ def _write_audit(
                 )
                 .values(acting_action_id=None, acting_by=None, acting_until=None)
             )
-    session.add_all(rows)
+    if rows:
+        session.execute(insert(AuditEvent).values(rows))
 
 
 def _audit(session: Session, case: CaseRef, entry: AuditEntry) -> None:
