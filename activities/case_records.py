@@ -258,13 +258,10 @@ class CaseRecordActivities:
         """Close the step's task with who acted and the outcome, and how long it took in its clock
         (opened to done, and opened to claimed when it was claimed)."""
         with transaction(self._sessions) as s:
-            self._close_task(s, inp)
-
-    def _close_task(self, s: Session, inp: CompleteStepInput) -> None:
-        durations = self._durations_of(s, inp)
-        rows = _fresh_audit(s, inp.case, inp.audit)
-        self._write_close(s, inp, durations)
-        _write_audit(s, inp.case, inp.audit, rows)
+            durations = self._durations_of(s, inp)
+            rows = _fresh_audit(s, inp.case, inp.audit)
+            self._write_close(s, inp, durations)
+            _write_audit(s, inp.case, inp.audit, rows)
 
     def _durations_of(self, s: Session, inp: CompleteStepInput) -> dict[str, float | None]:
         """The closing task's durations in its clock (none for a task without one, or gone)."""

@@ -184,17 +184,12 @@ def seeded(url: str) -> str:
     return url
 
 
-def prepare_database(directory: Path) -> str:
-    """A migrated SQLite database in ``directory``, seeded as ``make run`` does; returns its URL."""
-    return seeded(f"sqlite:///{directory / 'alur.db'}")
-
-
 @contextlib.contextmanager
 def database(kind: str, directory: Path, postgres_url: str) -> Iterator[str]:
     """A fresh database seeded as ``make run`` seeds it: a SQLite file, or a new PostgreSQL
     database (dropped afterwards)."""
     if kind == "sqlite":
-        yield prepare_database(directory)
+        yield seeded(f"sqlite:///{directory / 'alur.db'}")
         return
     name = f"alur_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
